@@ -1,0 +1,61 @@
+"""Khiu's application factory: the one place that wires settings, extensions, blueprints, CLI."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
+
+import cli
+import kiosk
+from config import Config, instance_secret_key
+from models import db
+from web import assets, errors, i18n, qr, thaitime
+
+log = logging.getLogger("khiu")
+htmx = HTMX()
+csrf = CSRFProtect()
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'khiu.db'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+    db.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    for helper in (i18n, thaitime, qr, errors):
+        helper.init_app(app)
+    app.register_blueprint(assets.bp)
+    kiosk.register(app)
+    cli.register(app)
+
+    @app.context_processor
+    def _settings() -> dict[str, Any]:
+        keys = ("OFFICE_NAME", "OFFICE_NAME_EN", "KIOSK_IDLE_SECONDS", "BMA_OSS_URL",
+                "SIGNAGE_INTERVAL_SECONDS")
+        return {"settings": {key: app.config[key] for key in keys},
+                "complaint_channels": app.config["COMPLAINT_CHANNELS"]}
+
+    @app.after_request
+    def _vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        return response
+
+    for missing in assets.missing_assets(app):
+        log.warning("front-end file missing: %s (run `npm ci` in the project folder)", missing)
+    return app

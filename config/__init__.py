@@ -1,0 +1,72 @@
+"""Settings: environment variables with safe defaults, overridable by instance/config.py."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_CATALOG = Path(__file__).resolve().parent / "demo_catalog.json"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts.
+
+    Used only when SECRET_KEY is not set: there is never a built-in key to leak.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    """Production-ready defaults; every value can come from the environment."""
+
+    TESTING = False
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
+    # None means "instance/khiu.db", resolved in create_app once the instance path is known.
+    SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL") or None
+    PRINTER_URL = os.environ.get("PRINTER_URL", "preview")
+    OFFICE_CODE = os.environ.get("OFFICE_CODE", "DEMO")
+    OFFICE_NAME = os.environ.get("OFFICE_NAME", "สำนักงานเขตตัวอย่าง")
+    OFFICE_NAME_EN = os.environ.get("OFFICE_NAME_EN", "Demo District Office")
+    BMA_OSS_URL = os.environ.get("BMA_OSS_URL", "")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
+    SIGNAGE_INTERVAL_SECONDS = _env_int("SIGNAGE_INTERVAL_SECONDS", 15)
+    SERVER_THREADS = _env_int("SERVER_THREADS", 64)
+    NODE_MODULES = os.environ.get("NODE_MODULES", str(PROJECT_ROOT / "node_modules"))
+    # Shown on every manual (ITA E9): (Thai, English).
+    COMPLAINT_CHANNELS = [
+        ("ฝ่ายปกครอง สำนักงานเขต (ยื่นเรื่องด้วยตนเอง)",
+         "Administration Section of the district office (in person)"),
+        ("สายด่วนกรุงเทพมหานคร 1555", "Bangkok hotline 1555"),
+        ("Traffy Fondue (ทราฟฟี่ฟองดูว์)", "Traffy Fondue app"),
+        ("ศูนย์รับเรื่องราวร้องทุกข์ของรัฐบาล 1111", "Government Complaint Center 1111"),
+    ]
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-only-secret"
+    OFFICE_CODE = "TEST"
+    BMA_OSS_URL = "https://oss.example.test/"

@@ -1,0 +1,33 @@
+"""Typed SQLAlchemy models and the domain operations on them.
+
+Domain operations may flush but never commit: the view or CLI command owns the transaction.
+"""
+
+from models.base import Base, db, now_utc
+from models.catalog import (
+    DocumentKind,
+    Office,
+    RequiredDocument,
+    Section,
+    Service,
+    ServiceStep,
+    StepKind,
+)
+from models.staff import Counter, Role, Staff, counter_service
+
+__all__ = [
+    "Base",
+    "Counter",
+    "DocumentKind",
+    "Office",
+    "RequiredDocument",
+    "Role",
+    "Section",
+    "Service",
+    "ServiceStep",
+    "Staff",
+    "StepKind",
+    "counter_service",
+    "db",
+    "now_utc",
+]

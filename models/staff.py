@@ -1,0 +1,160 @@
+"""People and places that serve visitors: counters (ช่องบริการ) and staff accounts."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import Base, UTCDateTime, now_utc, str_enum
+from models.catalog import Office, Section, Service
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class Role(enum.StrEnum):
+    COUNTER = "counter"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+counter_service = Table(
+    "counter_service",
+    Base.metadata,
+    Column("counter_id", ForeignKey("counter.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Counter(Base):
+    __tablename__ = "counter"
+    __table_args__ = (UniqueConstraint("office_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    office: Mapped[Office] = relationship()
+    section: Mapped[Section] = relationship()
+    services: Mapped[list[Service]] = relationship(
+        secondary=counter_service, order_by="Service.sort_order"
+    )
+
+
+class PasswordRuleError(ValueError):
+    pass
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordRuleError(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    if password.isdigit() or password.isalpha():
+        raise PasswordRuleError("password must mix letters with digits or symbols")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "staff_role"))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    office: Mapped[Office] = relationship()
+    section: Mapped[Section | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        check_password_rules(password)
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+class StaffError(ValueError):
+    pass
+
+
+def create_staff(
+    session: Session,
+    office: Office,
+    username: str,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    section: Section | None = None,
+) -> Staff:
+    """A new staff account. Flushes; the caller commits."""
+    if not USERNAME_RE.match(username):
+        raise StaffError(
+            "username must be 3-64 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+    if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise StaffError(f"username {username!r} is taken")
+    if role is Role.SUPERVISOR and section is None:
+        raise StaffError("a supervisor needs a section (--section CODE)")
+    staff = Staff(office_id=office.id, username=username, role=role,
+                  display_name=display_name.strip() or username, section=section)
+    try:
+        staff.set_password(password)
+    except PasswordRuleError as exc:
+        raise StaffError(str(exc)) from exc
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+# How many counters the demo office opens per section; the busiest section gets more.
+DEMO_COUNTERS_PER_SECTION = {"REG": 3}
+
+
+def ensure_demo_counters(session: Session, office: Office) -> list[Counter]:
+    """Counters 1..N over the sections that have services; re-running changes nothing."""
+    existing = {c.label: c for c in session.scalars(
+        select(Counter).where(Counter.office_id == office.id))}
+    sections = session.scalars(
+        select(Section).where(Section.office_id == office.id,
+                              Section.is_service_point.is_(False))
+        .order_by(Section.sort_order, Section.id)
+    ).all()
+    counters = []
+    for section in sections:
+        services = [s for s in section.services if s.active]
+        if not services:
+            continue
+        for _ in range(DEMO_COUNTERS_PER_SECTION.get(section.code, 1)):
+            label = str(len(counters) + 1)
+            counter = existing.get(label)
+            if counter is None:
+                counter = Counter(office_id=office.id, label=label, section=section,
+                                  sort_order=len(counters), services=services)
+                session.add(counter)
+            counters.append(counter)
+    session.flush()
+    return counters

@@ -1,0 +1,1 @@
+"""Presentation helpers shared by the kiosk and staff pages: language, Thai time, QR, assets."""

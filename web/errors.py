@@ -1,0 +1,52 @@
+"""Error pages in Thai and English; the database session is rolled back on a server error."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+from web.office import OfficeNotSetUp
+
+MESSAGES = {
+    400: ("คำขอไม่ถูกต้อง", "Bad request"),
+    403: ("ไม่มีสิทธิ์เข้าถึงหน้านี้", "You may not open this page"),
+    404: ("ไม่พบหน้าที่ต้องการ", "Page not found"),
+    405: ("ไม่รองรับคำขอนี้", "Method not allowed"),
+    500: ("ระบบขัดข้อง กรุณาลองใหม่หรือติดต่อเจ้าหน้าที่", "Something went wrong. Please try "
+          "again or ask a staff member"),
+    503: ("ระบบไม่ว่างชั่วคราว กรุณาลองใหม่อีกครั้ง", "The system is busy. Please try again"),
+}
+
+
+def error_page(status: int, th: str | None = None, en: str | None = None):
+    default_th, default_en = MESSAGES.get(status, MESSAGES[500])
+    return render_template("error.html", status=status, message_th=th or default_th,
+                           message_en=en or default_en), status
+
+
+def _http_error(error: HTTPException):
+    return error_page(error.code or 500)
+
+
+def _not_set_up(error: OfficeNotSetUp):
+    return error_page(503, "ระบบยังไม่ได้ตั้งค่า (ให้ผู้ดูแลระบบรัน flask init-db)",
+                      "Khiu is not set up yet (an administrator must run flask init-db)")
+
+
+def _database_busy(error: OperationalError):
+    db.session.rollback()
+    return error_page(503)
+
+
+def _server_error(error: Exception):
+    db.session.rollback()
+    return error_page(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OfficeNotSetUp, _not_set_up)
+    app.register_error_handler(OperationalError, _database_busy)
+    app.register_error_handler(500, _server_error)

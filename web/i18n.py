@@ -1,0 +1,73 @@
+"""Thai first, English on a toggle.
+
+User-facing strings are written in templates as pairs, t("ไทย", "English"), so both languages
+sit side by side. Catalog content (name_th / name_en, ...) falls back to Thai when the English
+text is missing, marked lang="th" so screen readers and fonts treat it as Thai.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, g, request, session, url_for
+from markupsafe import Markup, escape
+
+LANGUAGES = ("th", "en")
+
+
+def current_lang() -> str:
+    return getattr(g, "lang", "th")
+
+
+def t(th: str, en: str) -> str:
+    return en if current_lang() == "en" else th
+
+
+def localized(obj: Any, field: str) -> Markup:
+    """The English value on English pages when there is one; Thai otherwise."""
+    thai = getattr(obj, f"{field}_th", "") or ""
+    if current_lang() == "en":
+        english = getattr(obj, f"{field}_en", "") or ""
+        if english:
+            return escape(english)
+        if thai:
+            return Markup('<span lang="th">{}</span>').format(thai)
+    return escape(thai)
+
+
+def plain(obj: Any, field: str) -> str:
+    """As localized(), without markup: for attributes, titles and speech."""
+    if current_lang() == "en":
+        english = getattr(obj, f"{field}_en", "") or ""
+        if english:
+            return english
+    return getattr(obj, f"{field}_th", "") or ""
+
+
+def format_baht(amount: Decimal | int) -> str:
+    """1,000 for whole baht, 12.50 when there are satang."""
+    amount = Decimal(amount)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+def url_with_lang(lang: str) -> str:
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    endpoint = request.endpoint or "catalog.home"
+    return url_for(endpoint, **(request.view_args or {}), **args)
+
+
+def _select_language() -> None:
+    requested = request.args.get("lang")
+    if requested in LANGUAGES:
+        session["lang"] = requested
+    g.lang = session.get("lang", "th")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_select_language)
+    app.jinja_env.globals.update(t=t, url_with_lang=url_with_lang, current_lang=current_lang)
+    app.jinja_env.filters["loc"] = localized
+    app.jinja_env.filters["plain"] = plain
+    app.jinja_env.filters["baht"] = format_baht
