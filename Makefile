@@ -1,0 +1,36 @@
+# Khiu: `make run` serves the kiosk with the demo catalog; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: setup run test lint screenshots clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+run: setup
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	$(FLASK) serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+screenshots: setup
+	$(BIN)/python -m scripts.screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache test-artifacts
