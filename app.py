@@ -21,14 +21,12 @@ htmx = HTMX()
 csrf = CSRFProtect()
 
 
-def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None = None) -> Flask:
+    """Settings come from `config`, then instance/config.py, then `overrides` (tests, tools)."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(Config)
+    app.config.from_object(config)
     app.config.from_pyfile("config.py", silent=True)
-    if isinstance(config, dict):
-        app.config.update(config)
-    elif config is not None:
-        app.config.from_object(config)
+    app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'khiu.db'}"

@@ -130,31 +130,28 @@ def create_staff(
     return staff
 
 
-# How many counters the demo office opens per section; the busiest section gets more.
-DEMO_COUNTERS_PER_SECTION = {"REG": 3}
+# The demo office's windows: registration is the busiest section and gets three.
+DEMO_COUNTER_PLAN = [("1", "REG"), ("2", "REG"), ("3", "REG"), ("4", "REV"), ("5", "PW"),
+                     ("6", "ENV"), ("7", "CD"), ("8", "ADMIN")]
 
 
 def ensure_demo_counters(session: Session, office: Office) -> list[Counter]:
-    """Counters 1..N over the sections that have services; re-running changes nothing."""
+    """The demo counters, serving every active service of their section; re-running adds none."""
     existing = {c.label: c for c in session.scalars(
         select(Counter).where(Counter.office_id == office.id))}
-    sections = session.scalars(
-        select(Section).where(Section.office_id == office.id,
-                              Section.is_service_point.is_(False))
-        .order_by(Section.sort_order, Section.id)
-    ).all()
+    sections = {s.code: s for s in session.scalars(
+        select(Section).where(Section.office_id == office.id))}
     counters = []
-    for section in sections:
-        services = [s for s in section.services if s.active]
-        if not services:
+    for order, (label, section_code) in enumerate(DEMO_COUNTER_PLAN):
+        section = sections.get(section_code)
+        if section is None:
             continue
-        for _ in range(DEMO_COUNTERS_PER_SECTION.get(section.code, 1)):
-            label = str(len(counters) + 1)
-            counter = existing.get(label)
-            if counter is None:
-                counter = Counter(office_id=office.id, label=label, section=section,
-                                  sort_order=len(counters), services=services)
-                session.add(counter)
-            counters.append(counter)
+        counter = existing.get(label)
+        if counter is None:
+            counter = Counter(office_id=office.id, label=label, section=section,
+                              sort_order=order,
+                              services=[s for s in section.services if s.active])
+            session.add(counter)
+        counters.append(counter)
     session.flush()
     return counters

@@ -31,7 +31,7 @@ def demo_app(folder: Path, **settings: Any) -> Flask:
         "SECRET_KEY": "demo-server-" + folder.name,
         **settings,
     }
-    app = create_app(config)
+    app = create_app(overrides=config)
     runner = app.test_cli_runner()
     for command in (["init-db"], ["seed-demo"]):
         result = runner.invoke(args=command)

@@ -1,0 +1,84 @@
+"""Rules the database itself enforces, and the migrations that create it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from models import Base, Section, Service, ServiceStep, Staff, StepKind, db
+from models.staff import PasswordRuleError, check_password_rules
+from web.office import current_office
+
+
+def test_migrations_create_exactly_the_models_schema(empty_app):
+    with empty_app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_service_code_is_unique_per_office(app):
+    with app.app_context():
+        birth = db.session.scalar(select(Service).where(Service.code == "REG-BIRTH"))
+        db.session.add(Service(office_id=birth.office_id, section_id=birth.section_id,
+                               code="REG-BIRTH", name_th="ซ้ำ", ticket_prefix="A"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+def test_a_step_has_minutes_or_working_days_never_both(app):
+    with app.app_context():
+        birth = db.session.scalar(select(Service).where(Service.code == "REG-BIRTH"))
+        section = db.session.scalar(select(Section).where(Section.code == "REG"))
+        db.session.add(ServiceStep(service=birth, position=9, name_th="x", kind=StepKind.CHECK,
+                                   minutes=5, working_days=2, section=section))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+def test_negative_fee_is_refused_by_the_database(app):
+    with app.app_context():
+        birth = db.session.scalar(select(Service).where(Service.code == "REG-BIRTH"))
+        birth.fee_baht = -1
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+
+
+def test_timestamps_come_back_as_aware_utc(app):
+    with app.app_context():
+        office = current_office()
+        staff = Staff(office_id=office.id, username="tz-check", display_name="x",
+                      role="counter", password_hash="x",
+                      created_at=datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=7))))
+        db.session.add(staff)
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.scalar(select(Staff).where(Staff.username == "tz-check"))
+        assert stored.created_at == datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
+        assert stored.created_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(app):
+    with app.app_context():
+        office = current_office()
+        db.session.add(Staff(office_id=office.id, username="naive", display_name="x",
+                             role="counter", password_hash="x", created_at=datetime(2026, 1, 1)))
+        with pytest.raises(Exception, match="naive datetime"):
+            db.session.flush()
+
+
+@pytest.mark.parametrize("password", ["short1!", "onlyletters", "1234567890"])
+def test_weak_passwords_are_refused(password):
+    with pytest.raises(PasswordRuleError):
+        check_password_rules(password)
+
+
+def test_foreign_keys_are_enforced_on_sqlite(app):
+    with app.app_context():
+        db.session.add(Section(office_id=999, code="GHOST", name_th="ผี"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
