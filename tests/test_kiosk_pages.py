@@ -151,6 +151,11 @@ def test_checklist_marks_missing_required_documents(client, app):
     assert full.count("checked>") == len(required) and "เอกสารจำเป็นครบแล้ว" in full
 
 
+def test_checklist_without_required_documents_says_so(client):
+    html = page(client, "/services/REG-IDCARD-LOST/checklist?lang=th")
+    assert "งานนี้ไม่มีเอกสารที่จำเป็นต้องใช้" in html
+
+
 def test_checklist_qr_opens_the_same_list_on_a_phone(client, app):
     html = page(client, "/services/REG-BIRTH/checklist")
     assert "<svg" in html.split('class="panel phone-qr"')[1]
