@@ -13,6 +13,17 @@ from models.catalog import (
     ServiceStep,
     StepKind,
 )
+from models.queue import (
+    PrintJob,
+    PrintStatus,
+    PriorityReason,
+    QueueEvent,
+    SegmentOutcome,
+    Ticket,
+    TicketSequence,
+    TicketStatus,
+    VisitSegment,
+)
 from models.staff import Counter, Role, Staff, counter_service
 
 __all__ = [
@@ -20,13 +31,22 @@ __all__ = [
     "Counter",
     "DocumentKind",
     "Office",
+    "PrintJob",
+    "PrintStatus",
+    "PriorityReason",
+    "QueueEvent",
     "RequiredDocument",
     "Role",
     "Section",
+    "SegmentOutcome",
     "Service",
     "ServiceStep",
     "Staff",
     "StepKind",
+    "Ticket",
+    "TicketSequence",
+    "TicketStatus",
+    "VisitSegment",
     "counter_service",
     "db",
     "now_utc",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Stable constraint names keep Alembic batch migrations on SQLite predictable.
 NAMING = {
@@ -33,6 +34,16 @@ def str_enum(cls: type[enum.Enum], name: str) -> Enum:
                 values_callable=lambda members: [m.value for m in members])
 
 
+# The business day and every displayed time are in Bangkok; storage is UTC.
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def local(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BANGKOK)
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
@@ -43,12 +54,37 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
+    # The driver must not open transactions behind SQLAlchemy's back: _begin_sqlite does it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection) -> None:
+    """BEGIN, or BEGIN IMMEDIATE for a transaction that will write (see begin_write)."""
+    if connection.dialect.name != "sqlite":
+        return
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session | scoped_session) -> None:
+    """Start the session's transaction as a writer.
+
+    On SQLite the write lock is taken at BEGIN (IMMEDIATE), so two writers queue on the busy
+    timeout instead of one failing when it upgrades a read lock. On PostgreSQL this is a plain
+    transaction; races there are settled by row locks (FOR UPDATE SKIP LOCKED) and UPSERTs.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_immediate": True})
 
 
 class UTCDateTime(TypeDecorator):

@@ -49,9 +49,13 @@ class Counter(Base):
     section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is signed in at this window now, and whether they paused calling.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     office: Mapped[Office] = relationship()
     section: Mapped[Section] = relationship()
+    staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
     services: Mapped[list[Service]] = relationship(
         secondary=counter_service, order_by="Service.sort_order"
     )

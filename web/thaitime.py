@@ -6,12 +6,12 @@ English pages use the common era. Everything is shown in Asia/Bangkok.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
+from models.base import BANGKOK, local
 from web.i18n import current_lang
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+__all__ = ["BANGKOK", "local"]
 BE_OFFSET = 543
 
 THAI_MONTHS = (
@@ -28,12 +28,6 @@ EN_MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )
 EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def local(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BANGKOK)
 
 
 def now_bangkok() -> datetime:

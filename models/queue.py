@@ -1,0 +1,169 @@
+"""Queue tables: tickets (one per visit), the segments of a visit, daily numbering, events.
+
+A ticket is one visit. Every call of it to a counter opens a VisitSegment recording the service,
+section, counter and staff member, with called/started/finished times and the outcome, so a
+visit served by several counters and sections keeps all of them (ratings credit each one).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, now_utc, str_enum
+from models.catalog import Section, Service
+from models.staff import Counter, Staff
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+
+
+class PriorityReason(enum.StrEnum):
+    ELDERLY = "elderly"
+    DISABLED = "disabled"
+    PREGNANT = "pregnant"
+    MONK = "monk"
+
+
+class SegmentOutcome(enum.StrEnum):
+    SERVED = "served"
+    TRANSFERRED = "transferred"
+    NO_SHOW = "no_show"
+
+
+class TicketSequence(Base):
+    """The last number handed out per (office, prefix, business day); bumped by one UPSERT."""
+
+    __tablename__ = "ticket_sequence"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(2), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("office_id", "business_day", "number"),
+        UniqueConstraint("office_id", "idempotency_key"),
+        Index("ix_ticket_queue", "office_id", "status", "service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    # Unguessable: the status page and rating are reached by this token only.
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    business_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(8))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    first_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    priority_reason: Mapped[PriorityReason | None] = mapped_column(
+        str_enum(PriorityReason, "priority_reason"))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus, "ticket_status"),
+                                                 default=TicketStatus.WAITING)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Queue order: front-of-queue transfers first, then by the time the ticket joined the queue.
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    to_front: Mapped[bool] = mapped_column(Boolean, default=False)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+    first_service: Mapped[Service] = relationship(foreign_keys=[first_service_id])
+    counter: Mapped[Counter | None] = relationship()
+    segments: Mapped[list[VisitSegment]] = relationship(
+        back_populates="ticket", order_by="VisitSegment.id", cascade="all, delete-orphan")
+
+    @property
+    def priority(self) -> bool:
+        return self.priority_reason is not None
+
+    @property
+    def current_segment(self) -> VisitSegment | None:
+        open_segments = [s for s in self.segments if s.finished_at is None]
+        return open_segments[-1] if open_segments else None
+
+
+class VisitSegment(Base):
+    """One counter's part of a visit."""
+
+    __tablename__ = "visit_segment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"),
+                                           index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[SegmentOutcome | None] = mapped_column(
+        str_enum(SegmentOutcome, "segment_outcome"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="segments")
+    service: Mapped[Service] = relationship()
+    section: Mapped[Section] = relationship()
+    counter: Mapped[Counter] = relationship()
+    staff: Mapped[Staff | None] = relationship()
+
+
+class QueueEvent(Base):
+    """Every state change, in order. Boards and consoles follow this table (any process)."""
+
+    __tablename__ = "queue_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class PrintStatus(enum.StrEnum):
+    PENDING = "pending"
+    PRINTED = "printed"
+    FAILED = "failed"
+
+
+class PrintJob(Base):
+    """A ticket print attempt; a failed one stays listed for staff to reprint."""
+
+    __tablename__ = "print_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"),
+                                           index=True)
+    status: Mapped[PrintStatus] = mapped_column(str_enum(PrintStatus, "print_status"),
+                                                default=PrintStatus.PENDING)
+    printer_url: Mapped[str] = mapped_column(String(300))
+    error: Mapped[str] = mapped_column(Text, default="")
+    destination: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Ticket] = relationship()

@@ -1,0 +1,166 @@
+"""Queue rules: numbering, idempotency, call order, priority lane, transitions, estimates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models import PriorityReason, SegmentOutcome, TicketStatus, db
+from models.base import begin_write
+from models.calling import call_next, finish, no_show, recall, set_paused, start, transfer
+from models.estimates import eta_minutes, people_ahead
+from models.tickets import QueueError
+from tests.queue_helpers import counter, issue, service, staff
+
+MORNING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Bangkok
+
+
+def call(label: str, username: str = "reg1", **options):
+    begin_write(db.session)
+    ticket = call_next(db.session, counter(label), staff(username), **options)
+    db.session.commit()
+    return ticket
+
+
+def test_numbers_carry_the_prefix_and_are_shared_by_services_with_it(app):
+    with app.app_context():
+        numbers = [issue("REG-BIRTH").number, issue("REG-DEATH").number,
+                   issue("REV-LANDTAX").number, issue("REG-BIRTH").number]
+    assert numbers == ["A001", "A002", "D001", "A003"]
+
+
+def test_numbering_restarts_every_bangkok_business_day(app):
+    late_evening_utc = datetime(2026, 11, 24, 16, 59, tzinfo=UTC)  # 23:59 Bangkok
+    with app.app_context():
+        first = issue("REG-BIRTH", now=late_evening_utc)
+        second = issue("REG-BIRTH", now=late_evening_utc + timedelta(minutes=2))  # 00:01
+        assert (first.number, second.number) == ("A001", "A001")
+        assert second.business_day - first.business_day == timedelta(days=1)
+
+
+def test_same_idempotency_key_returns_the_same_ticket(app):
+    with app.app_context():
+        first = issue("REG-BIRTH", idempotency_key="tap-1")
+        again = issue("REG-BIRTH", idempotency_key="tap-1")
+        other = issue("REG-BIRTH", idempotency_key="tap-2")
+        assert again.id == first.id and other.number == "A002"
+
+
+def test_tokens_are_long_random_and_unique(app):
+    with app.app_context():
+        tokens = {issue("REG-BIRTH").token for _ in range(20)}
+    assert len(tokens) == 20 and all(len(t) >= 32 for t in tokens)
+
+
+def test_call_next_is_first_come_first_served_within_the_counters_services(app):
+    with app.app_context():
+        a1, _d1, a2 = issue("REG-BIRTH"), issue("REV-LANDTAX"), issue("REG-MARRIAGE")
+        called = call("1")
+        assert called.id == a1.id and called.status is TicketStatus.CALLED
+        assert called.counter.label == "1"
+        finish(db.session, called)
+        db.session.commit()
+        assert call("2").id == a2.id
+        assert call("3") is None  # counter 3 serves REG only; D001 waits for counter 4
+
+
+def test_priority_lane_first_up_to_the_ratio(app):
+    with app.app_context():
+        normal = [issue("REG-BIRTH") for _ in range(2)]
+        priority = [issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY) for _ in range(3)]
+        order = []
+        for _ in range(5):
+            ticket = call("1", priority_ratio=2)
+            order.append(ticket.id)
+            finish(db.session, ticket)
+            db.session.commit()
+        p, n = [t.id for t in priority], [t.id for t in normal]
+    assert order == [p[0], p[1], n[0], p[2], n[1]]
+
+
+def test_a_counter_finishes_before_calling_again_and_pause_stops_calls(app):
+    with app.app_context():
+        issue("REG-BIRTH")
+        issue("REG-BIRTH")
+        call("1")
+        with pytest.raises(QueueError) as busy:
+            call("1")
+        assert busy.value.code == "counter_busy"
+        set_paused(db.session, counter("2"), True)
+        db.session.commit()
+        with pytest.raises(QueueError) as paused:
+            call("2")
+        assert paused.value.code == "counter_paused" and paused.value.message_th
+
+
+def test_full_visit_records_segments_across_a_transfer(app):
+    with app.app_context():
+        ticket = issue("REV-SIGNTAX")
+        first = call("4", "rev1")
+        start(db.session, first)
+        transfer(db.session, first, service("REG-MOVE-IN"), front=False)
+        db.session.commit()
+        assert first.status is TicketStatus.WAITING and first.number == "D001"
+        again = call("2", "reg2")
+        assert again.id == ticket.id
+        recall(db.session, again)
+        start(db.session, again)
+        finish(db.session, again)
+        db.session.commit()
+        segments = again.segments
+        assert [(s.counter.label, s.staff.username, s.section.code, s.outcome)
+                for s in segments] == [("4", "rev1", "REV", SegmentOutcome.TRANSFERRED),
+                                       ("2", "reg2", "REG", SegmentOutcome.SERVED)]
+        assert segments[1].recalls == 1 and all(s.finished_at for s in segments)
+        assert again.status is TicketStatus.FINISHED and again.counter_id is None
+
+
+def test_transfer_to_the_front_jumps_the_queue(app):
+    with app.app_context():
+        waiting = issue("REG-BIRTH")
+        moved = issue("REV-LANDTAX")
+        transfer(db.session, call("4", "rev1"), service("REG-BIRTH"), front=True)
+        db.session.commit()
+        assert call("1").id == moved.id
+        assert call("2").id == waiting.id
+
+
+@pytest.mark.parametrize("action", [recall, start, no_show, finish])
+def test_actions_on_a_waiting_ticket_are_refused(app, action):
+    with app.app_context():
+        ticket = issue("REG-BIRTH")
+        with pytest.raises(QueueError) as refused:
+            action(db.session, ticket)
+        assert refused.value.code == "invalid_transition"
+
+
+def test_no_show_closes_the_visit(app):
+    with app.app_context():
+        ticket = issue("REG-BIRTH")
+        no_show(db.session, call("1"))
+        db.session.commit()
+        assert ticket.status is TicketStatus.NO_SHOW
+        assert ticket.segments[0].outcome is SegmentOutcome.NO_SHOW
+        with pytest.raises(QueueError):
+            finish(db.session, ticket)
+
+
+def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
+    with app.app_context():
+        tickets = [issue("REG-BIRTH", now=MORNING) for _ in range(4)]
+        last = tickets[-1]
+        assert people_ahead(db.session, last) == 3
+        birth = service("REG-BIRTH")
+        # Manual: 15 minutes a visit, 3 counters serve it.
+        assert eta_minutes(db.session, birth, 3, last.business_day) == 15
+        priority = issue("REG-BIRTH", priority_reason=PriorityReason.MONK, now=MORNING)
+        assert people_ahead(db.session, priority) == 0
+        assert people_ahead(db.session, last) == 4
+        for label in ("1", "2", "3"):
+            begin_write(db.session)
+            ticket = call_next(db.session, counter(label), None, now=MORNING)
+            start(db.session, ticket, now=MORNING)
+            finish(db.session, ticket, now=MORNING + timedelta(minutes=6))
+            db.session.commit()
+        assert eta_minutes(db.session, birth, 3, last.business_day) == 6
