@@ -13,7 +13,9 @@ from flask_wtf.csrf import CSRFProtect
 import cli
 import kiosk
 from config import Config, instance_secret_key
+from kiosk.printing import raqm_available
 from models import db
+from models.hours import parse_hours
 from web import assets, errors, i18n, qr, thaitime
 
 log = logging.getLogger("khiu")
@@ -32,6 +34,14 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'khiu.db'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+    try:
+        app.extensions["khiu_hours"] = parse_hours(app.config["OPENING_HOURS"])
+    except ValueError as exc:
+        raise RuntimeError(f"OPENING_HOURS: {exc}") from exc
+    if not raqm_available():
+        log.warning("Pillow has no RAQM layout: Thai tone marks on printed tickets may not "
+                    "stack correctly (install a Pillow build with libraqm)")
 
     db.init_app(app)
     htmx.init_app(app)

@@ -43,11 +43,16 @@ class Config:
     # None means "instance/khiu.db", resolved in create_app once the instance path is known.
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL") or None
     PRINTER_URL = os.environ.get("PRINTER_URL", "preview")
+    # Where PRINTER_URL=preview writes tickets (PNG + ESC/POS .bin); default instance/printouts.
+    PRINT_PREVIEW_DIR = os.environ.get("PRINT_PREVIEW_DIR", "")
     OFFICE_CODE = os.environ.get("OFFICE_CODE", "DEMO")
     OFFICE_NAME = os.environ.get("OFFICE_NAME", "สำนักงานเขตตัวอย่าง")
     OFFICE_NAME_EN = os.environ.get("OFFICE_NAME_EN", "Demo District Office")
     BMA_OSS_URL = os.environ.get("BMA_OSS_URL", "")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    OPENING_HOURS = os.environ.get("OPENING_HOURS", "mon-fri 08:00-16:00")
+    # Priority tickets called in a row before a waiting normal ticket gets its turn.
+    PRIORITY_RATIO = _env_int("PRIORITY_RATIO", 2)
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
     SIGNAGE_INTERVAL_SECONDS = _env_int("SIGNAGE_INTERVAL_SECONDS", 15)
     SERVER_THREADS = _env_int("SERVER_THREADS", 64)
@@ -69,4 +74,5 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only-secret"
     OFFICE_CODE = "TEST"
+    OPENING_HOURS = "always"
     BMA_OSS_URL = "https://oss.example.test/"

@@ -1,10 +1,11 @@
-"""Citizen-facing blueprints: catalog and manuals, signage (later: tickets, status, rating...)."""
+"""Citizen-facing blueprints: catalog and manuals, signage, tickets and their status."""
 
 from flask import Flask
 
-from kiosk import catalog, signage
+from kiosk import catalog, signage, tickets
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(catalog.bp)
     app.register_blueprint(signage.bp)
+    app.register_blueprint(tickets.bp)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, render_template, request, session
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    session,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Section, Service, db
+from models.base import now_utc
 from web.errors import error_page
 from web.office import current_office
 
@@ -79,7 +90,10 @@ def search():
 
 @bp.get("/services/<code>")
 def service(code: str):
-    return render_template("catalog/service.html", service=find_service(code))
+    hours = current_app.extensions["khiu_hours"]
+    return render_template("catalog/service.html", service=find_service(code), hours=hours,
+                           is_open=hours.is_open(now_utc()),
+                           idempotency_key=secrets.token_urlsafe(16))
 
 
 @bp.get("/services/<code>/checklist")

@@ -48,7 +48,7 @@ def demo_db(tmp_path_factory) -> Path:
 def _app_on_copy(template: Path, tmp_path: Path) -> Iterator[Flask]:
     db_file = tmp_path / "khiu.db"
     shutil.copy(template, db_file)
-    app = _make_app(db_file)
+    app = _make_app(db_file, PRINT_PREVIEW_DIR=str(tmp_path / "printouts"))
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -40,6 +41,11 @@ def _database_busy(error: OperationalError):
     return error_page(503)
 
 
+def _csrf_error(error: CSRFError):
+    return error_page(400, "หน้านี้หมดอายุแล้ว กรุณากลับไปหน้าเดิมแล้วลองอีกครั้ง",
+                      "This page has expired. Please go back and try again")
+
+
 def _server_error(error: Exception):
     db.session.rollback()
     return error_page(500)
@@ -47,6 +53,7 @@ def _server_error(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(OfficeNotSetUp, _not_set_up)
     app.register_error_handler(OperationalError, _database_busy)
     app.register_error_handler(500, _server_error)

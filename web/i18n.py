@@ -51,6 +51,17 @@ def format_baht(amount: Decimal | int) -> str:
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
+def fee_text(service: Any, lang: str | None = None) -> str:
+    """The fee line of a manual or ticket: never blank (ITA E12)."""
+    en = (lang or current_lang()) == "en"
+    if service.fee_baht is None:
+        return "Fee varies by case" if en else "ค่าธรรมเนียมแตกต่างตามกรณี"
+    if service.fee_baht == 0:
+        return "No fee" if en else "ไม่มีค่าธรรมเนียม"
+    amount = format_baht(service.fee_baht)
+    return f"Fee {amount} baht" if en else f"ค่าธรรมเนียม {amount} บาท"
+
+
 def url_with_lang(lang: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
@@ -67,7 +78,8 @@ def _select_language() -> None:
 
 def init_app(app: Flask) -> None:
     app.before_request(_select_language)
-    app.jinja_env.globals.update(t=t, url_with_lang=url_with_lang, current_lang=current_lang)
+    app.jinja_env.globals.update(t=t, url_with_lang=url_with_lang, current_lang=current_lang,
+                                 fee_text=fee_text)
     app.jinja_env.filters["loc"] = localized
     app.jinja_env.filters["plain"] = plain
     app.jinja_env.filters["baht"] = format_baht

@@ -1,0 +1,338 @@
+"""Ticket printing: Thai rendering, ESC/POS bytes, and real delivery over TCP and to files."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+from kiosk.printing import (
+    PrinterError,
+    TicketSlip,
+    decode_raster,
+    draw_ticket,
+    encode_escpos,
+    open_printer,
+    print_ticket,
+    raqm_available,
+    render_ticket,
+)
+from kiosk.printing.render import font
+from kiosk.printing.wrap import JOINS_NEXT, JOINS_PREVIOUS, clusters, wrap_text
+
+SERVICE_TH = "การขอมีบัตรประจำตัวประชาชนใหม่ กรณีบัตรหายหรือถูกทำลาย"
+SLIP = TicketSlip(
+    office_name="สำนักงานเขตบางรัก",
+    office_name_en="Bang Rak District Office",
+    number="A001",
+    service_name_th=SERVICE_TH,
+    service_name_en="New national ID card (card lost or destroyed)",
+    priority=False,
+    people_ahead=3,
+    eta_minutes=15,
+    issued_at=datetime(2026, 11, 24, 7, 30, tzinfo=UTC),
+    fee_line="ค่าธรรมเนียม 100 บาท",
+    status_url="http://192.168.1.10:5000/status/DEMO/A001",
+    complaint_line="ร้องเรียน/แนะนำบริการ: สายด่วน 1555",
+)
+needs_raqm = pytest.mark.skipif(not raqm_available(),
+                                reason="Pillow was built without Raqm: Thai is not shaped")
+
+
+def ink(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> float:
+    """Share of printed (black) dots."""
+    part = image.crop(box) if box else image
+    return part.convert("L").histogram()[0] / (part.width * part.height)
+
+
+def ink_box(text: str, face: ImageFont.FreeTypeFont) -> tuple[int, int, int, int]:
+    canvas = Image.new("L", (face.size * (len(text) + 2), face.size * 3), 255)
+    ImageDraw.Draw(canvas).text((face.size, face.size * 2), text, font=face, fill=0, anchor="ls")
+    return canvas.point(lambda grey: 255 - grey).getbbox()
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("width", [576, 384])
+def test_ticket_is_a_black_and_white_strip_as_wide_as_the_paper(width):
+    ticket = draw_ticket(SLIP, width)
+    assert ticket.image.mode == "1"
+    assert ticket.image.width == width
+    assert 1.4 * width < ticket.image.height < 3.5 * width
+    assert 0.04 < ink(ticket.image) < 0.5
+    # The number is the biggest thing on the ticket and solidly printed.
+    left, top, right, bottom = ticket.number_box
+    assert right - left > width * 0.6 and bottom - top > width * 0.15
+    assert ink(ticket.image, ticket.number_box) > 0.3
+    assert render_ticket(SLIP, width).tobytes() == ticket.image.tobytes()
+
+
+def test_qr_on_the_ticket_encodes_the_status_url():
+    ticket = draw_ticket(SLIP)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(SLIP.status_url)
+    code.make(fit=True)
+    expected = code.get_matrix()
+    symbol = ticket.image.crop(ticket.qr_box)
+    assert symbol.width == symbol.height >= 200
+    cell = symbol.width / len(expected)
+    printed = [[symbol.getpixel((int((col + 0.5) * cell), int((row + 0.5) * cell))) == 0
+                for col in range(len(expected))] for row in range(len(expected))]
+    assert printed == expected
+
+
+def test_priority_ticket_carries_a_black_priority_bar():
+    def full_black_rows(image: Image.Image) -> int:
+        return sum(ink(image, (40, y, image.width - 40, y + 1)) == 1 for y in range(image.height))
+
+    plain = render_ticket(SLIP)
+    priority = render_ticket(replace(SLIP, priority=True))
+    assert full_black_rows(plain) == 0
+    assert full_black_rows(priority) > 30
+    assert priority.height > plain.height
+
+
+def test_ticket_without_anyone_ahead_and_with_a_long_number_still_fits():
+    image = render_ticket(replace(SLIP, number="AB12345", people_ahead=0, eta_minutes=0), 384)
+    assert image.width == 384
+
+
+def test_rendering_without_raqm_falls_back_quietly(monkeypatch):
+    # Pillow warns when Raqm is asked for but missing; pytest turns warnings into errors here.
+    monkeypatch.setattr("kiosk.printing.render.raqm_available", lambda: False)
+    assert font("regular", 30).layout_engine == ImageFont.Layout.BASIC
+    assert render_ticket(SLIP).width == 576
+
+
+def test_naive_issue_time_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        replace(SLIP, issued_at=datetime(2026, 11, 24, 14, 30))
+
+
+# --- Thai shaping and line breaking ------------------------------------------------------------
+
+@needs_raqm
+def test_thai_marks_combine_with_their_consonant():
+    face = font("regular", 96)
+    assert face.layout_engine == ImageFont.Layout.RAQM
+    whole = ink_box("ผู้", face)
+    parts = [ink_box(char, face) for char in "ผู้"]
+    assert whole[2] - whole[0] < sum(box[2] - box[0] for box in parts) * 0.6
+
+
+@needs_raqm
+def test_tone_mark_stacks_above_an_upper_vowel():
+    face = font("regular", 96)
+    with_vowel_and_tone, with_vowel = ink_box("ที่", face), ink_box("ที", face)
+    # Without shaping the tone mark is drawn on top of sara ii, at the same height.
+    assert with_vowel_and_tone[1] < with_vowel[1] - 10
+
+
+def test_clusters_keep_marks_and_leading_vowels_with_their_consonant():
+    assert clusters("ผู้") == ["ผู้"]
+    assert clusters("เก่า") == ["เก่า"]
+    assert clusters("ประจำตัว") == ["ป", "ระ", "จำ", "ตั", "ว"]
+    assert clusters("ใหม่") == ["ให", "ม่"]
+    assert clusters("ดีๆ") == ["ดีๆ"]
+
+
+@pytest.mark.parametrize("width", range(40, 620, 13))
+def test_wrapped_lines_never_start_with_a_thai_mark(width):
+    face = font("semibold", 34)
+    lines = wrap_text(SERVICE_TH, face.getlength, width)
+    assert "".join(lines).replace(" ", "") == SERVICE_TH.replace(" ", "")
+    for line in lines:
+        assert line and line[0] not in JOINS_PREVIOUS and line[-1] not in JOINS_NEXT
+        assert face.getlength(line) <= width or len(clusters(line)) == 1
+
+
+def test_wrapping_breaks_at_spaces_when_it_can():
+    face = font("regular", 22)
+    first, second = "ร้องเรียน/แนะนำบริการ:", "สายด่วน 1555"
+    width = face.getlength(first) + 5
+    assert wrap_text(f"{first} {second}", face.getlength, width) == [first, second]
+
+
+# --- ESC/POS -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("width", [576, 384])
+def test_escpos_job_initialises_prints_the_ticket_and_cuts(width):
+    image = render_ticket(SLIP, width)
+    data = encode_escpos(image)
+    assert data.startswith(b"\x1b@")
+    assert b"\x1dv0" in data
+    assert data[-3:-1] == b"\x1dV" and data[-1] in (0, 1, 48, 49)
+    decoded = decode_raster(data)
+    assert decoded.size == image.size
+    assert decoded.tobytes() == image.tobytes()
+
+
+def test_tall_ticket_goes_out_in_several_raster_blocks():
+    tall = replace(SLIP, service_name_th=SERVICE_TH * 8, priority=True)
+    image = render_ticket(tall)
+    assert image.height > 960
+    data = encode_escpos(image)
+    assert data.count(b"\x1dv0") >= 2
+    assert decode_raster(data).tobytes() == image.tobytes()
+
+
+def test_decode_raster_refuses_bytes_without_an_image():
+    with pytest.raises(ValueError, match="no GS v 0"):
+        decode_raster(b"\x1b@hello\x1dV\x01")
+
+
+# --- printers ----------------------------------------------------------------------------------
+
+class RawPortPrinter:
+    """A network printer on 127.0.0.1: records what each connection sent (or never reads)."""
+
+    def __init__(self, *, reads: bool = True) -> None:
+        self.reads = reads
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)
+        self.port = self.listener.getsockname()[1]
+        self.received: list[bytes] = []
+        self.got_one = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve)
+
+    def _serve(self) -> None:
+        held = []
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                if self.stop.is_set():
+                    break
+                continue
+            if not self.reads:
+                held.append(conn)
+                continue
+            with conn:
+                conn.settimeout(5)
+                chunks = []
+                while chunk := conn.recv(65536):
+                    chunks.append(chunk)
+            self.received.append(b"".join(chunks))
+            self.got_one.set()
+        for conn in held:
+            conn.close()
+
+    def __enter__(self) -> RawPortPrinter:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(10)
+        self.listener.close()
+
+
+def test_network_printer_receives_the_whole_job_in_one_connection(tmp_path):
+    data = encode_escpos(render_ticket(SLIP))
+    with RawPortPrinter() as server:
+        printer = open_printer(f"tcp://127.0.0.1:{server.port}", tmp_path)
+        assert printer.send(data, "A001") == f"tcp://127.0.0.1:{server.port}"
+        assert server.got_one.wait(5)
+    assert server.received == [data]
+
+
+def test_network_printer_that_is_off_fails_fast_with_a_reason():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    printer = open_printer(f"tcp://127.0.0.1:{port}?timeout=2")
+    started = time.monotonic()
+    with pytest.raises(PrinterError, match=f"127.0.0.1:{port}") as failure:
+        printer.send(b"\x1b@", "A001")
+    assert time.monotonic() - started < 5
+    assert isinstance(failure.value.__cause__, OSError)
+
+
+def test_network_printer_that_never_reads_takes_a_small_job_and_times_out_on_a_huge_one():
+    with RawPortPrinter(reads=False) as server:
+        printer = open_printer(f"tcp://127.0.0.1:{server.port}?timeout=0.5")
+        printer.send(b"\x1b@" + b"\x00" * 1000, "small")
+        started = time.monotonic()
+        with pytest.raises(PrinterError, match="no answer within 0.5 s"):
+            printer.send(b"\x00" * (64 * 1024 * 1024), "huge")  # more than any socket buffer
+        assert time.monotonic() - started < 5
+
+
+def test_device_file_printer_appends_each_job(tmp_path):
+    target = tmp_path / "lp0"
+    printer = open_printer(f"file://{target}")
+    assert printer.send(b"one", "A001") == str(target)
+    printer.send(b"two", "A002")
+    assert target.read_bytes() == b"onetwo"
+
+
+def test_device_file_in_a_missing_folder_is_a_printer_error(tmp_path):
+    printer = open_printer(f"file://{tmp_path}/unplugged/lp0")
+    with pytest.raises(PrinterError, match="unplugged/lp0"):
+        printer.send(b"\x1b@", "A001")
+
+
+def test_missing_dev_node_is_not_created():
+    node = Path("/dev/khiu-test-no-such-printer")
+    with pytest.raises(PrinterError, match="could not open"):
+        open_printer(f"file://{node}").send(b"\x1b@", "A001")
+    assert not node.exists()
+
+
+def test_preview_keeps_the_bytes_and_a_picture(tmp_path):
+    image = render_ticket(SLIP)
+    data = encode_escpos(image)
+    printer = open_printer("preview", tmp_path / "previews")
+    where = Path(printer.send(data, "DEMO-A001", image))
+    assert where == tmp_path / "previews" / "DEMO-A001.bin"
+    assert where.read_bytes() == data
+    with Image.open(where.with_suffix(".png")) as saved:
+        assert saved.convert("1").tobytes() == image.tobytes()
+
+
+def test_preview_without_an_image_draws_one_from_the_bytes_and_keeps_names_inside(tmp_path):
+    image = render_ticket(SLIP, 384)
+    where = Path(open_printer("preview", tmp_path).send(encode_escpos(image), "../A 001"))
+    assert where.parent == tmp_path
+    with Image.open(where.with_suffix(".png")) as saved:
+        assert saved.size == (384, image.height)
+
+
+def test_print_ticket_renders_for_the_paper_named_in_the_url(tmp_path):
+    printer = open_printer("preview?width=384", tmp_path)
+    where = Path(print_ticket(printer, SLIP))
+    assert where.name == "A001.bin"
+    assert decode_raster(where.read_bytes()).width == 384
+
+
+def test_usb_printer_without_pyusb_says_what_is_missing():
+    try:
+        import usb  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pyusb is installed: the missing-extra message cannot be seen")
+    with pytest.raises(PrinterError, match="pyusb"):
+        open_printer("usb://04b8:0202").send(b"\x1b@", "A001")
+
+
+@pytest.mark.parametrize("url", [
+    "lpt1", "http://printer.local/", "tcp://", "tcp://host:notaport", "tcp://host?timeout=-1",
+    "tcp://host?speed=9600", "file://relative/lp0", "usb://epson", "preview?width=500", "",
+])
+def test_unknown_printer_address_is_refused_with_the_accepted_forms(url):
+    with pytest.raises(ValueError, match="PRINTER_URL"):
+        open_printer(url, "/tmp")
+
+
+def test_unknown_scheme_lists_what_is_accepted():
+    with pytest.raises(ValueError, match="tcp://HOST.*file:///PATH.*usb://VID:PID.*preview"):
+        open_printer("lpt://1")
