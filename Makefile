@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(FLASK) init-db
 	$(FLASK) seed-demo
-	$(FLASK) serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
+	OPENING_HOURS="$${OPENING_HOURS:-always}" $(FLASK) serve --host $${HOST:-127.0.0.1} --port $${PORT:-5000}
 
 lint: setup
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
+import admin
 import cli
 import kiosk
 from config import Config, instance_secret_key
@@ -50,6 +51,7 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
         helper.init_app(app)
     app.register_blueprint(assets.bp)
     kiosk.register(app)
+    admin.register(app)
     cli.register(app)
 
     @app.context_processor

@@ -1,4 +1,10 @@
-"""Staff-facing blueprints: sign-in, counter console, supervisor reports, management.
+"""Staff-facing blueprints: sign-in and the counter console (reports and management follow)."""
 
-They arrive with the queue engine (issue 3) and the rating work (issue 4).
-"""
+from flask import Flask
+
+from admin import auth, console
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(console.bp)

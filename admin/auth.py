@@ -1,0 +1,77 @@
+"""Staff sign-in and the role check every staff route goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from models import Role, Staff, db
+from web.office import current_office
+
+bp = Blueprint("auth", __name__, url_prefix="/staff")
+
+
+def signed_in_staff() -> Staff | None:
+    """The staff member of this session, re-read every request: deactivation bites at once."""
+    if "staff" not in g:
+        staff = None
+        staff_id = session.get("staff_id")
+        if staff_id is not None:
+            staff = db.session.get(Staff, staff_id)
+            if staff is None or not staff.active or \
+                    staff.password_hash[-16:] != session.get("staff_check"):
+                session.pop("staff_id", None)
+                staff = None
+        g.staff = staff
+    return g.staff
+
+
+def role_required(*roles: Role) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            staff = signed_in_staff()
+            if staff is None:
+                return redirect(url_for("auth.sign_in", next=request.full_path))
+            if roles and staff.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("console.choose")
+
+
+@bp.get("/sign-in")
+def sign_in():
+    return render_template("auth/sign_in.html", next=request.args.get("next", ""))
+
+
+@bp.post("/sign-in")
+def sign_in_post():
+    username = request.form.get("username", "").strip().lower()[:64]
+    password = request.form.get("password", "")[:200]
+    staff = db.session.scalar(select(Staff).where(Staff.username == username,
+                                                  Staff.office_id == current_office().id))
+    if staff is None or not staff.active or not staff.check_password(password):
+        return render_template("auth/sign_in.html", next=request.form.get("next", ""),
+                               username=username, failed=True), 401
+    session.clear()
+    session["staff_id"] = staff.id
+    # A password change or reset ends every other session of that account.
+    session["staff_check"] = staff.password_hash[-16:]
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    session.pop("staff_id", None)
+    session.pop("staff_check", None)
+    return redirect(url_for("auth.sign_in"), code=303)

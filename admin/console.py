@@ -1,0 +1,170 @@
+"""The counter console: pick a counter, then call, recall, start, no-show, transfer, finish."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from admin.auth import role_required, signed_in_staff
+from models import Counter, Role, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
+from models.base import begin_write, now_utc
+from models.calling import (
+    call_next,
+    current_ticket,
+    finish,
+    no_show,
+    recall,
+    set_paused,
+    start,
+    transfer,
+    waiting_tickets,
+)
+from models.tickets import QueueError, business_day
+from web.office import current_office
+
+bp = Blueprint("console", __name__, url_prefix="/staff/console")
+STAFF_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.ADMIN)
+
+TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
+
+
+def _counter(counter_id: int) -> Counter:
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or counter.office_id != current_office().id or not counter.active:
+        abort(404)
+    return counter
+
+
+def my_figures(counter: Counter) -> dict[str, float | int]:
+    """Today's figures of the signed-in staff member (their own, nobody else's)."""
+    today = business_day(now_utc())
+    rows = db.session.execute(
+        select(VisitSegment.outcome, VisitSegment.started_at, VisitSegment.finished_at)
+        .join(Ticket, Ticket.id == VisitSegment.ticket_id)
+        .where(VisitSegment.staff_id == g.staff.id, Ticket.business_day == today)
+    ).all()
+    served = [r for r in rows if r.outcome is SegmentOutcome.SERVED]
+    minutes = [(r.finished_at - r.started_at) / timedelta(minutes=1) for r in served
+               if r.started_at and r.finished_at]
+    return {
+        "served": len(served),
+        "transferred": sum(r.outcome is SegmentOutcome.TRANSFERRED for r in rows),
+        "no_show": sum(r.outcome is SegmentOutcome.NO_SHOW for r in rows),
+        "mean_minutes": round(sum(minutes) / len(minutes), 1) if minutes else 0,
+    }
+
+
+def console_context(counter: Counter, error: QueueError | None = None) -> dict:
+    today = business_day(now_utc())
+    service_ids = [s.id for s in counter.services]
+    waiting = db.session.scalars(
+        waiting_tickets(counter.office_id, service_ids, today)
+        .options(selectinload(Ticket.service)).limit(50)).all() if service_ids else []
+    targets = db.session.scalars(
+        select(Service).join(Section, Service.section_id == Section.id)
+        .where(Service.office_id == counter.office_id, Service.active.is_(True))
+        .order_by(Section.sort_order, Service.sort_order)).all()
+    return {"counter": counter, "ticket": current_ticket(db.session, counter),
+            "waiting": sorted(waiting, key=lambda t: (not t.to_front, not t.priority)),
+            "targets": targets, "figures": my_figures(counter), "error": error}
+
+
+def render_console(counter: Counter, error: QueueError | None = None, status: int = 200):
+    template = "console/_panel.html" if request.headers.get("HX-Request") \
+        else "console/counter.html"
+    return render_template(template, **console_context(counter, error)), status
+
+
+@bp.get("/")
+@role_required(*STAFF_ROLES)
+def choose():
+    counters = db.session.scalars(
+        select(Counter).where(Counter.office_id == current_office().id,
+                              Counter.active.is_(True))
+        .options(selectinload(Counter.services)).order_by(Counter.sort_order)).all()
+    mine = signed_in_staff().section_id
+    counters = sorted(counters, key=lambda c: c.section_id != mine)
+    return render_template("console/choose.html", counters=counters)
+
+
+@bp.post("/<int:counter_id>/open")
+@role_required(*STAFF_ROLES)
+def open_counter(counter_id: int):
+    begin_write(db.session)
+    counter = _counter(counter_id)
+    counter.staff_id = g.staff.id
+    db.session.commit()
+    return redirect(url_for("console.counter", counter_id=counter_id), code=303)
+
+
+@bp.get("/<int:counter_id>")
+@role_required(*STAFF_ROLES)
+def counter(counter_id: int):
+    return render_console(_counter(counter_id))
+
+
+def _act(counter_id: int, action) -> tuple:
+    begin_write(db.session)
+    counter = _counter(counter_id)
+    try:
+        action(counter)
+    except QueueError as exc:
+        db.session.rollback()
+        return render_console(_counter(counter_id), exc, 409)
+    db.session.commit()
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("console.counter", counter_id=counter_id), code=303)
+    return render_console(counter)
+
+
+@bp.post("/<int:counter_id>/call-next")
+@role_required(*STAFF_ROLES)
+def call(counter_id: int):
+    ratio = current_app.config["PRIORITY_RATIO"]
+
+    def action(counter: Counter) -> None:
+        if call_next(db.session, counter, g.staff, priority_ratio=ratio) is None:
+            raise QueueError("queue_empty", "ไม่มีคิวรอ", "Nobody is waiting")
+    return _act(counter_id, action)
+
+
+@bp.post("/<int:counter_id>/ticket/<verb>")
+@role_required(*STAFF_ROLES)
+def ticket_action(counter_id: int, verb: str):
+    operation = TICKET_ACTIONS.get(verb)
+    if operation is None:
+        abort(404)
+
+    def action(counter: Counter) -> None:
+        ticket = current_ticket(db.session, counter)
+        if ticket is None:
+            raise QueueError("no_ticket", "ไม่มีคิวที่ช่องนี้", "No ticket at this counter")
+        operation(db.session, ticket)
+    return _act(counter_id, action)
+
+
+@bp.post("/<int:counter_id>/transfer")
+@role_required(*STAFF_ROLES)
+def transfer_ticket(counter_id: int):
+    code = request.form.get("service", "")
+    front = request.form.get("position") == "front"
+
+    def action(counter: Counter) -> None:
+        ticket = current_ticket(db.session, counter)
+        target = db.session.scalar(select(Service).where(
+            Service.office_id == counter.office_id, Service.code == code))
+        if ticket is None or target is None:
+            raise QueueError("bad_transfer", "เลือกคิวและงานบริการปลายทางก่อนโอน",
+                             "Choose the ticket and the target service first")
+        transfer(db.session, ticket, target, front=front)
+    return _act(counter_id, action)
+
+
+@bp.post("/<int:counter_id>/<any(pause, resume):verb>")
+@role_required(*STAFF_ROLES)
+def pause(counter_id: int, verb: str):
+    return _act(counter_id, lambda counter: set_paused(db.session, counter, verb == "pause"))
+

@@ -1,0 +1,104 @@
+"""Staff sign-in and the counter console over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from models import Role, Ticket, TicketStatus, db
+from tests.queue_helpers import counter, issue
+from tests.staff_helpers import add_staff, csrf, deactivate, sign_in
+
+
+def counter_id(app, label: str) -> int:
+    with app.app_context():
+        return counter(label).id
+
+
+def post(client, url: str, **data):
+    return client.post(url, data={"csrf_token": csrf(client, "/staff/console/"), **data},
+                       headers={"HX-Request": "true"})
+
+
+def test_console_needs_a_signed_in_staff_member(client):
+    response = client.get("/staff/console/")
+    assert response.status_code == 302 and "/staff/sign-in" in response.headers["Location"]
+    assert client.post("/staff/console/1/call-next").status_code in (302, 400)
+
+
+def test_wrong_password_is_refused_with_a_message(client, app):
+    add_staff(app, "nok")
+    response = sign_in(client, "nok", "not-the-password1")
+    assert response.status_code == 401
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
+    assert sign_in(client, "ghost").status_code == 401
+
+
+def test_deactivated_staff_are_locked_out_at_once(client, app):
+    add_staff(app, "nok")
+    assert sign_in(client, "nok").status_code == 303
+    assert client.get("/staff/console/").status_code == 200
+    deactivate(app, "nok")
+    assert client.get("/staff/console/").status_code == 302
+
+
+def test_sign_in_redirect_stays_on_this_site(client, app):
+    add_staff(app, "nok")
+    token = csrf(client)
+    response = client.post("/staff/sign-in", data={"csrf_token": token, "username": "nok",
+                                                   "password": "counter-pass-1",
+                                                   "next": "//evil.example/"})
+    assert response.headers["Location"] == "/staff/console/"
+
+
+def test_a_day_at_the_counter(client, app):
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    one = counter_id(app, "1")
+    choose = client.get("/staff/console/").get_data(as_text=True)
+    assert "ช่องบริการ 1" in choose
+    client.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(client, "/staff/console/")})
+
+    empty = post(client, f"/staff/console/{one}/call-next")
+    assert empty.status_code == 409 and "ไม่มีคิวรอ" in empty.get_data(as_text=True)
+
+    with app.app_context():
+        first, second = issue("REG-BIRTH"), issue("REG-DEATH")
+        numbers = (first.number, second.number)
+    page = post(client, f"/staff/console/{one}/call-next").get_data(as_text=True)
+    assert re.search(r'id="current-number">A001<', page) and "A002" in page  # A002 waits
+    assert post(client, f"/staff/console/{one}/call-next").status_code == 409  # busy
+    post(client, f"/staff/console/{one}/ticket/recall")
+    post(client, f"/staff/console/{one}/ticket/start")
+    finished = post(client, f"/staff/console/{one}/ticket/finish").get_data(as_text=True)
+    assert 'id="fig-served">1<' in finished
+
+    post(client, f"/staff/console/{one}/call-next")
+    moved = post(client, f"/staff/console/{one}/transfer", service="REV-LANDTAX",
+                 position="front")
+    assert moved.status_code == 200
+    with app.app_context():
+        tickets = {t.number: t for t in db.session.scalars(select(Ticket))}
+        assert tickets[numbers[0]].status is TicketStatus.FINISHED
+        assert tickets[numbers[1]].status is TicketStatus.WAITING
+        assert tickets[numbers[1]].service.code == "REV-LANDTAX" and tickets[numbers[1]].to_front
+        assert [s.staff.username for s in tickets[numbers[0]].segments] == ["nok"]
+        assert counter("1").staff.username == "nok"
+
+    paused = post(client, f"/staff/console/{one}/pause").get_data(as_text=True)
+    assert "พักการเรียก" in paused
+    assert post(client, f"/staff/console/{one}/call-next").status_code == 409
+    post(client, f"/staff/console/{one}/resume")
+
+
+def test_console_forms_need_their_csrf_token(client, app):
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    assert client.post(f"/staff/console/{counter_id(app, '1')}/call-next").status_code == 400
+
+
+def test_supervisors_and_admins_may_work_a_counter_too(client, app):
+    add_staff(app, "boss", Role.SUPERVISOR, "REG")
+    sign_in(client, "boss")
+    assert client.get(f"/staff/console/{counter_id(app, '2')}").status_code == 200
