@@ -2,10 +2,11 @@
 
 from flask import Flask
 
-from kiosk import catalog, signage, tickets
+from kiosk import board, catalog, signage, tickets
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(catalog.bp)
     app.register_blueprint(signage.bp)
     app.register_blueprint(tickets.bp)
+    app.register_blueprint(board.bp)

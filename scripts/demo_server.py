@@ -49,5 +49,12 @@ def running(app: Flask, threads: int = 16) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        # Close every socket from inside waitress's own loop (closing them from this thread
+        # races its select()); with no channel left the loop returns.
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_all)
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)

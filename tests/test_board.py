@@ -1,0 +1,100 @@
+"""The display board: its page, its event stream over a real socket, and the spoken call."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from urllib.parse import urlsplit
+
+from kiosk.announce import call_speech
+from models import db
+from models.base import begin_write
+from models.calling import call_next, set_paused
+from tests.queue_helpers import counter, issue, staff
+
+
+def test_call_is_spoken_digit_by_digit_in_thai_then_english():
+    thai, english = call_speech("A012", "3")
+    assert thai == "ขอเชิญหมายเลข เอ ศูนย์ หนึ่ง สอง ที่ช่องบริการ สาม"
+    assert english == "Number A 0 1 2, please go to counter 3"
+    assert call_speech("D105", "12")[0].endswith("ช่องบริการ หนึ่ง สอง")
+
+
+def call(app, label: str) -> str:
+    with app.app_context():
+        begin_write(db.session)
+        ticket = call_next(db.session, counter(label), staff("reg1"))
+        number = ticket.number
+        db.session.commit()
+    return number
+
+
+def test_board_page_shows_every_counter_now_serving_and_last_calls(client, app):
+    page = client.get("/board/").get_data(as_text=True)
+    assert page.count('<li class="tile') == 8 and 'sse-connect="/board/events"' in page
+    assert "data-idle-seconds" not in page  # a TV is never reset to the kiosk home
+    with app.app_context():
+        issue("REG-BIRTH")
+        set_paused(db.session, counter("5"), True)
+        db.session.commit()
+    number = call(app, "2")
+    panel = client.get("/board/panel").get_data(as_text=True)
+    assert f'<span class="tile-number">{number}</span>' in panel
+    assert f'<span class="call-number">{number}</span> → ช่อง 2' in panel
+    assert "พักชั่วคราว" in panel
+
+
+def read_until(response, needle: str, timeout: float) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        line = response.readline()
+        if not line:
+            break
+        seen += line.decode()
+    return seen
+
+
+def open_stream(base_url: str, last_event_id: int | None = None):
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    headers = {"Accept": "text/event-stream"}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    connection.request("GET", "/board/events", headers=headers)
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.getheader("Content-Type").startswith("text/event-stream")
+    assert read_until(response, "retry:", 5).startswith("retry: 2000")
+    return connection, response
+
+
+def test_a_call_reaches_a_connected_board_at_once(app, live_server):
+    with app.app_context():
+        issue("REG-BIRTH")
+    connection, response = open_stream(live_server)
+    try:
+        started = time.monotonic()
+        caller = threading.Thread(target=call, args=(app, "3"))
+        caller.start()
+        text = read_until(response, "data-say-en=", 10)
+        caller.join()
+        elapsed = time.monotonic() - started
+    finally:
+        connection.close()
+    assert "event: board" in text and "A001" in text
+    assert 'data-say-th="ขอเชิญหมายเลข เอ ศูนย์ ศูนย์ หนึ่ง ที่ช่องบริการ สาม"' in text
+    assert elapsed < 5  # a generous bound; the benchmark measures the real latency
+
+
+def test_a_reconnecting_board_gets_what_it_missed(app, live_server):
+    with app.app_context():
+        issue("REG-BIRTH")
+    call(app, "1")  # made while no board was connected
+    connection, response = open_stream(live_server, last_event_id=0)
+    try:
+        text = read_until(response, "data-say-en=", 10)
+    finally:
+        connection.close()
+    assert "A001" in text and "ช่องบริการ หนึ่ง" in text
