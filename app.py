@@ -11,6 +11,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
 import admin
+import api
 import cli
 import kiosk
 from config import Config, instance_secret_key
@@ -52,6 +53,7 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
     app.register_blueprint(assets.bp)
     kiosk.register(app)
     admin.register(app)
+    api.init_app(app, csrf)
     cli.register(app)
 
     @app.context_processor

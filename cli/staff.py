@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cli.common import configured_office, require_current_schema
 from models import Counter, Office, Role, Section, Staff, db
-from models.staff import StaffError, create_staff
+from models.staff import StaffError, create_api_token, create_staff, revoke_api_tokens
 
 # username: (display name, role, section code)
 DEMO_STAFF: dict[str, tuple[str, Role, str | None]] = {
@@ -75,4 +75,33 @@ def create_staff_command(username: str, role: str, password: str, section_code: 
     click.echo(f"Created {staff.role.value} {staff.username} ({staff.display_name}).")
 
 
-COMMANDS = [create_staff_command]
+@click.command("create-token")
+@click.argument("username")
+@with_appcontext
+def create_token_command(username: str) -> None:
+    """Create an API bearer token for a staff member; the token is printed once, last."""
+    require_current_schema()
+    staff = db.session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None or not staff.active:
+        raise click.ClickException(f"no active staff member {username!r}")
+    token = create_api_token(db.session, staff)
+    db.session.commit()
+    click.echo(f"API token for {staff.username} ({staff.role.value}); it is not stored, keep it:")
+    click.echo(token)
+
+
+@click.command("revoke-tokens")
+@click.argument("username")
+@with_appcontext
+def revoke_tokens_command(username: str) -> None:
+    """Revoke every API token of a staff member."""
+    require_current_schema()
+    staff = db.session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise click.ClickException(f"no staff member {username!r}")
+    revoked = revoke_api_tokens(db.session, staff)
+    db.session.commit()
+    click.echo(f"Revoked {revoked} token(s) of {username}.")
+
+
+COMMANDS = [create_staff_command, create_token_command, revoke_tokens_command]

@@ -24,9 +24,10 @@ from models.queue import (
     TicketStatus,
     VisitSegment,
 )
-from models.staff import Counter, Role, Staff, counter_service
+from models.staff import ApiToken, Counter, Role, Staff, counter_service
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Counter",
     "DocumentKind",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
+import secrets
 from datetime import datetime
 
 from sqlalchemy import (
@@ -159,3 +161,48 @@ def ensure_demo_counters(session: Session, office: Office) -> list[Counter]:
         counters.append(counter)
     session.flush()
     return counters
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; revoking is immediate."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[Staff] = relationship()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(session: Session, staff: Staff) -> str:
+    """A new token for staff; returns the token itself, which is not stored anywhere."""
+    token = "khiu_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(staff_id=staff.id, token_hash=hash_token(token)))
+    session.flush()
+    return token
+
+
+def staff_for_token(session: Session, token: str) -> Staff | None:
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None or not row.staff.active:
+        return None
+    return row.staff
+
+
+def revoke_api_tokens(session: Session, staff: Staff) -> int:
+    tokens = session.scalars(select(ApiToken).where(ApiToken.staff_id == staff.id,
+                                                    ApiToken.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = now_utc()
+    return len(tokens)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.errors import database_busy_as_json, error_response, http_error_as_json, wants_json
 from models import db
 from web.office import OfficeNotSetUp
 
@@ -28,6 +29,8 @@ def error_page(status: int, th: str | None = None, en: str | None = None):
 
 
 def _http_error(error: HTTPException):
+    if wants_json():
+        return http_error_as_json(error)
     return error_page(error.code or 500)
 
 
@@ -37,8 +40,13 @@ def _not_set_up(error: OfficeNotSetUp):
 
 
 def _database_busy(error: OperationalError):
+    """A locked or unreachable database: the transaction is undone, the request can be retried."""
     db.session.rollback()
-    return error_page(503)
+    if wants_json():
+        return database_busy_as_json(error)
+    response = make_response(error_page(503))
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _csrf_error(error: CSRFError):
@@ -48,6 +56,8 @@ def _csrf_error(error: CSRFError):
 
 def _server_error(error: Exception):
     db.session.rollback()
+    if wants_json():
+        return error_response(500, "server_error", "Unexpected server error")
     return error_page(500)
 
 

@@ -1,0 +1,46 @@
+"""JSON errors: {"error": code, "message": text} with a proper status."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from models import db
+
+API_PREFIX = "/api/"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str):
+    response = jsonify(error=code, message=message)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="khiu"'
+    return response
+
+
+HTTP_CODES = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large",
+              415: "unsupported_media_type", 422: "invalid", 500: "server_error"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def http_error_as_json(error: HTTPException):
+    status = error.code or 500
+    return error_response(status, HTTP_CODES.get(status, "error"), error.description or "")
+
+
+def database_busy_as_json(error: OperationalError):
+    db.session.rollback()
+    response = error_response(503, "database_busy", "The database is busy; retry the request")
+    response.headers["Retry-After"] = "1"
+    return response

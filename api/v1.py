@@ -1,0 +1,201 @@
+"""/api/v1: services, counters, tickets, and counter actions with a bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.errors import ApiError
+from models import Counter, PriorityReason, Role, Section, Service, Ticket, db
+from models.base import begin_write, now_utc
+from models.calling import call_next, finish, no_show, recall, start, transfer
+from models.estimates import eta_minutes, people_ahead, waiting_count
+from models.staff import staff_for_token
+from models.tickets import QueueError, business_day, issue_ticket, ticket_by_token
+from web.office import current_office
+from web.qr import public_url
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+STAFF_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.ADMIN)
+TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
+
+
+def json_body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "malformed", "The body must be a JSON object")
+    return body
+
+
+def require_staff() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "Send Authorization: Bearer TOKEN")
+    staff = staff_for_token(db.session, token.strip())
+    if staff is None:
+        raise ApiError(401, "unauthorized", "The token is unknown, revoked or its owner is "
+                                            "deactivated")
+    if staff.office_id != current_office().id or staff.role not in STAFF_ROLES:
+        raise ApiError(403, "forbidden", "This token may not act here")
+    g.staff = staff
+
+
+def find_service_by_code(code: Any) -> Service:
+    if not isinstance(code, str) or not code:
+        raise ApiError(422, "invalid", "'service' must be a service code")
+    service = db.session.scalar(select(Service).where(Service.office_id == current_office().id,
+                                                      Service.code == code,
+                                                      Service.active.is_(True)))
+    if service is None:
+        raise ApiError(404, "unknown_service", f"No service with code {code!r}")
+    return service
+
+
+def find_ticket(token: str) -> Ticket:
+    ticket = ticket_by_token(db.session, token)
+    if ticket is None or ticket.office_id != current_office().id:
+        raise ApiError(404, "unknown_ticket", "No such ticket")
+    return ticket
+
+
+def queue_error(error: QueueError) -> ApiError:
+    return ApiError(error.status, error.code, error.message_en)
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def ticket_json(ticket: Ticket, *, brief: bool = False) -> dict[str, Any]:
+    ahead = people_ahead(db.session, ticket)
+    data = {
+        "number": ticket.number, "token": ticket.token, "service": ticket.service.code,
+        "status": ticket.status.value, "priority": ticket.priority,
+        "counter": ticket.counter.label if ticket.counter else None,
+        "people_ahead": ahead,
+        "eta_minutes": eta_minutes(db.session, ticket.service, ahead, ticket.business_day),
+        "status_url": public_url("tickets.status", token=ticket.token),
+    }
+    if not brief:
+        data["segments"] = [{
+            "service": s.service.code, "section": s.section.code, "counter": s.counter.label,
+            "staff": s.staff.display_name if s.staff else None, "called_at": iso(s.called_at),
+            "started_at": iso(s.started_at), "finished_at": iso(s.finished_at),
+            "outcome": s.outcome.value if s.outcome else None,
+        } for s in ticket.segments]
+    return data
+
+
+@bp.get("/services")
+def services():
+    today = business_day(now_utc())
+    rows = db.session.scalars(
+        select(Service).join(Section, Service.section_id == Section.id)
+        .where(Service.office_id == current_office().id, Service.active.is_(True))
+        .options(selectinload(Service.section), selectinload(Service.steps))
+        .order_by(Section.sort_order, Service.sort_order)).all()
+    result = []
+    for service in rows:
+        waiting = waiting_count(db.session, service, today)
+        result.append({"code": service.code, "name_th": service.name_th,
+                       "name_en": service.name_en, "section": service.section.code,
+                       "waiting": waiting,
+                       "eta_minutes": eta_minutes(db.session, service, waiting, today)})
+    return jsonify(result)
+
+
+@bp.get("/counters")
+def counters():
+    rows = db.session.scalars(
+        select(Counter).where(Counter.office_id == current_office().id,
+                              Counter.active.is_(True))
+        .options(selectinload(Counter.services), selectinload(Counter.section))
+        .order_by(Counter.sort_order)).all()
+    return jsonify([{"id": c.id, "label": c.label, "section": c.section.code,
+                     "services": [s.code for s in c.services]} for c in rows])
+
+
+@bp.post("/tickets")
+def create_ticket():
+    body = json_body()
+    priority = body.get("priority", False)
+    key = body.get("idempotency_key")
+    if not isinstance(priority, bool | str) or (isinstance(priority, str) and
+                                                priority not in set(PriorityReason)):
+        raise ApiError(422, "invalid", "'priority' is true/false or one of "
+                                       + ", ".join(r.value for r in PriorityReason))
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 64):
+        raise ApiError(422, "invalid", "'idempotency_key' is a string of 1-64 characters")
+    service = find_service_by_code(body.get("service"))
+    if not current_app.extensions["khiu_hours"].is_open(now_utc()):
+        raise ApiError(409, "office_closed", "The office is closed; no tickets now")
+    reason = PriorityReason(priority) if isinstance(priority, str) else \
+        (PriorityReason.ELDERLY if priority else None)
+    begin_write(db.session)
+    try:
+        ticket, created = issue_ticket(db.session, current_office(), service,
+                                       priority_reason=reason, idempotency_key=key)
+    except QueueError as exc:
+        raise queue_error(exc) from exc
+    db.session.commit()
+    response = jsonify(ticket_json(ticket, brief=True))
+    response.status_code = 201 if created else 200
+    return response
+
+
+@bp.get("/tickets/<token>")
+def get_ticket(token: str):
+    return jsonify(ticket_json(find_ticket(token)))
+
+
+@bp.post("/counters/<int:counter_id>/call-next")
+def call(counter_id: int):
+    require_staff()
+    begin_write(db.session)
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or counter.office_id != current_office().id or not counter.active:
+        raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
+    try:
+        ticket = call_next(db.session, counter, g.staff,
+                           priority_ratio=current_app.config["PRIORITY_RATIO"])
+    except QueueError as exc:
+        raise queue_error(exc) from exc
+    db.session.commit()
+    if ticket is None:
+        return Response(status=204)
+    return jsonify({"ticket": ticket_json(ticket)})
+
+
+@bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")
+def ticket_action(token: str, verb: str):
+    require_staff()
+    begin_write(db.session)
+    ticket = find_ticket(token)
+    try:
+        TICKET_ACTIONS[verb](db.session, ticket)
+    except QueueError as exc:
+        raise queue_error(exc) from exc
+    db.session.commit()
+    return jsonify({"ticket": ticket_json(ticket)})
+
+
+@bp.post("/tickets/<token>/transfer")
+def transfer_ticket(token: str):
+    require_staff()
+    body = json_body()
+    position = body.get("position", "back")
+    if position not in ("front", "back"):
+        raise ApiError(422, "invalid", "'position' is 'front' or 'back'")
+    begin_write(db.session)
+    ticket = find_ticket(token)
+    target = find_service_by_code(body.get("service"))
+    try:
+        transfer(db.session, ticket, target, front=position == "front")
+    except QueueError as exc:
+        raise queue_error(exc) from exc
+    db.session.commit()
+    return jsonify({"ticket": ticket_json(ticket)})

@@ -1,0 +1,146 @@
+"""The JSON API: shapes, status codes, errors, bearer tokens."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import ApiToken, db
+from tests.api_helpers import bearer, token_for
+from tests.queue_helpers import counter
+from tests.staff_helpers import deactivate
+
+
+def counter_id(app, label: str) -> int:
+    with app.app_context():
+        return counter(label).id
+
+
+def new_ticket(client, service="REG-BIRTH", **extra):
+    return client.post("/api/v1/tickets", json={"service": service, **extra})
+
+
+def test_services_and_counters(client):
+    services = client.get("/api/v1/services").get_json()
+    birth = next(s for s in services if s["code"] == "REG-BIRTH")
+    assert birth == {"code": "REG-BIRTH", "name_th": "การรับแจ้งการเกิด (ภายในกำหนด 15 วัน)",
+                     "name_en": "Birth registration (within 15 days)", "section": "REG",
+                     "waiting": 0, "eta_minutes": 0}
+    new_ticket(client)
+    new_ticket(client)
+    birth = next(s for s in client.get("/api/v1/services").get_json()
+                 if s["code"] == "REG-BIRTH")
+    assert birth["waiting"] == 2 and birth["eta_minutes"] == 10  # 2 x 15 min over 3 counters
+    counters = client.get("/api/v1/counters").get_json()
+    assert counters[0]["label"] == "1" and "REG-BIRTH" in counters[0]["services"]
+    assert {"id", "label", "section", "services"} == set(counters[0])
+
+
+def test_issue_a_ticket_and_retry_with_the_same_key(client):
+    first = new_ticket(client, idempotency_key="kiosk-7-0001")
+    assert first.status_code == 201
+    body = first.get_json()
+    assert body["number"] == "A001" and body["status"] == "waiting"
+    assert body["people_ahead"] == 0 and body["status_url"].endswith(f"/t/{body['token']}")
+    again = new_ticket(client, idempotency_key="kiosk-7-0001")
+    assert again.status_code == 200 and again.get_json()["token"] == body["token"]
+    status = client.get(f"/api/v1/tickets/{body['token']}").get_json()
+    assert status["segments"] == [] and status["number"] == "A001"
+
+
+@pytest.mark.parametrize(("payload", "status", "error"), [
+    (None, 400, "malformed"),
+    ([1, 2], 400, "malformed"),
+    ({"service": "NOPE"}, 404, "unknown_service"),
+    ({"service": 7}, 422, "invalid"),
+    ({}, 422, "invalid"),
+    ({"service": "REG-BIRTH", "priority": "vip"}, 422, "invalid"),
+    ({"service": "REG-BIRTH", "idempotency_key": "x" * 65}, 422, "invalid"),
+])
+def test_bad_ticket_requests_get_json_errors(client, payload, status, error):
+    if payload is None:
+        response = client.post("/api/v1/tickets", data="{not json",
+                               content_type="application/json")
+    else:
+        response = client.post("/api/v1/tickets", json=payload)
+    assert response.status_code == status
+    assert response.get_json()["error"] == error and response.get_json()["message"]
+
+
+def test_unknown_ticket_and_unknown_route_are_json_404(client):
+    assert client.get("/api/v1/tickets/nope").get_json()["error"] == "unknown_ticket"
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
+
+
+def test_closed_office_refuses_tickets(app, client):
+    from models.hours import parse_hours
+
+    app.extensions["khiu_hours"] = parse_hours("sun 00:00-00:01")
+    response = new_ticket(client)
+    assert response.status_code == 409 and response.get_json()["error"] == "office_closed"
+
+
+def test_counter_actions_need_a_valid_bearer_token(client, app):
+    one = counter_id(app, "1")
+    assert client.post(f"/api/v1/counters/{one}/call-next").status_code == 401
+    bad = client.post(f"/api/v1/counters/{one}/call-next", headers=bearer("khiu_nope"))
+    assert bad.status_code == 401 and "WWW-Authenticate" in bad.headers
+    token = token_for(app, "reg1")
+    with app.app_context():
+        stored = db.session.scalar(select(ApiToken))
+        assert stored.token_hash != token and len(stored.token_hash) == 64
+    assert client.post(f"/api/v1/counters/{one}/call-next",
+                       headers=bearer(token)).status_code == 204
+    assert client.post("/api/v1/counters/999/call-next", headers=bearer(token)).status_code == 404
+
+    app.test_cli_runner().invoke(args=["revoke-tokens", "reg1"])
+    assert client.post(f"/api/v1/counters/{one}/call-next",
+                       headers=bearer(token)).status_code == 401
+    fresh = token_for(app, "reg2")
+    deactivate(app, "reg2")
+    assert client.post(f"/api/v1/counters/{one}/call-next",
+                       headers=bearer(fresh)).status_code == 401
+
+
+def test_a_visit_through_the_api(client, app):
+    token = bearer(token_for(app, "reg1"))
+    ticket = new_ticket(client, service="REV-SIGNTAX").get_json()
+    four = counter_id(app, "4")
+    called = client.post(f"/api/v1/counters/{four}/call-next", headers=token)
+    assert called.status_code == 200
+    assert called.get_json()["ticket"]["number"] == "D001"
+    assert called.get_json()["ticket"]["counter"] == "4"
+    path = f"/api/v1/tickets/{ticket['token']}"
+    assert client.post(f"{path}/recall", headers=token).status_code == 200
+    assert client.post(f"{path}/start", headers=token).status_code == 200
+    conflict = client.post(f"{path}/no-show", headers=token)
+    assert conflict.status_code == 409 and conflict.get_json()["error"] == "invalid_transition"
+    bad_position = client.post(f"{path}/transfer", headers=token,
+                               json={"service": "REG-MOVE-IN", "position": "middle"})
+    assert bad_position.status_code == 422
+    moved = client.post(f"{path}/transfer", headers=token,
+                        json={"service": "REG-MOVE-IN", "position": "front"})
+    assert moved.get_json()["ticket"]["status"] == "waiting"
+    assert moved.get_json()["ticket"]["service"] == "REG-MOVE-IN"
+    second = client.post(f"/api/v1/counters/{counter_id(app, '2')}/call-next", headers=token)
+    assert second.get_json()["ticket"]["number"] == "D001"
+    done = client.post(f"{path}/finish", headers=token).get_json()["ticket"]
+    assert done["status"] == "finished"
+    assert [(s["counter"], s["section"], s["outcome"], s["staff"]) for s in done["segments"]] == [
+        ("4", "REV", "transferred", "นายสมชาย ใจดี"), ("2", "REG", "served", "นายสมชาย ใจดี")]
+    assert all(s["finished_at"] for s in done["segments"])
+
+
+def test_openapi_document_lists_every_api_route(client, app):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    documented = set(spec["paths"])
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = rule.rule.replace("<int:counter_id>", "{counter}").replace("<token>", "{token}")
+            if "<any(" in path:
+                for verb in ("recall", "start", "no-show", "finish"):
+                    assert path.split("/<any(")[0] + f"/{verb}" in documented
+            else:
+                assert path in documented, path
