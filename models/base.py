@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Stable constraint names keep Alembic batch migrations on SQLite predictable.
@@ -84,7 +86,39 @@ def begin_write(session: Session | scoped_session) -> None:
         session = session()
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={"sqlite_immediate": True})
+    if session.get_bind().dialect.name == "sqlite":
+        # Writers of this process queue here, in order, instead of in SQLite's busy handler,
+        # which sleeps in growing steps and makes a busy morning slow at the tail.
+        if not _sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise DatabaseBusy()
+        session.info["khiu_writer"] = True
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+    except BaseException:
+        _release_writer(session)
+        raise
+
+
+WRITER_WAIT_SECONDS = 10
+_sqlite_writer = threading.Lock()
+
+
+class DatabaseBusy(OperationalError):
+    """No write slot within WRITER_WAIT_SECONDS: answered as "busy, retry" (503)."""
+
+    def __init__(self) -> None:
+        super().__init__("BEGIN IMMEDIATE", {}, Exception("database is busy"))
+
+
+def _release_writer(session: Session) -> None:
+    if session.info.pop("khiu_writer", False):
+        _sqlite_writer.release()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_of_write(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        _release_writer(session)
 
 
 class UTCDateTime(TypeDecorator):

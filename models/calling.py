@@ -52,8 +52,10 @@ def _priority_streak(session: Session, counter: Counter, day) -> int:
 
 
 def _claim(session: Session, office_id: int, service_ids: list[int], day, priority: bool | None,
-           counter: Counter) -> Ticket | None:
+           counter: Counter, front_only: bool = False) -> Ticket | None:
     candidates = waiting_tickets(office_id, service_ids, day)
+    if front_only:
+        candidates = candidates.where(Ticket.to_front.is_(True))
     if priority is True:
         candidates = candidates.where(Ticket.priority_reason.is_not(None))
     elif priority is False:
@@ -76,7 +78,8 @@ def _claim(session: Session, office_id: int, service_ids: list[int], day, priori
 
 def call_next(session: Session, counter: Counter, staff: Staff | None, *,
               priority_ratio: int = 2, now: datetime | None = None) -> Ticket | None:
-    """Claim the next ticket for counter, priority lane first up to priority_ratio in a row.
+    """Claim the next ticket: front transfers, then the priority lane up to priority_ratio in a
+    row, then everyone else, each first come, first served.
 
     Returns None when nobody waits. Call begin_write() first; the caller commits.
     """
@@ -93,11 +96,12 @@ def call_next(session: Session, counter: Counter, staff: Staff | None, *,
         return None
     lanes = [True, False] if _priority_streak(session, counter, day) < priority_ratio \
         else [False, True]
-    ticket = None
+    # A visitor transferred to the front has waited once already: they come before both lanes.
+    ticket = _claim(session, counter.office_id, service_ids, day, None, counter, front_only=True)
     for lane in lanes:
-        ticket = _claim(session, counter.office_id, service_ids, day, lane, counter)
         if ticket is not None:
             break
+        ticket = _claim(session, counter.office_id, service_ids, day, lane, counter)
     if ticket is None:
         return None
     service = ticket.service

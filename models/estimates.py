@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from models.calling import waiting_tickets
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.staff import Counter, counter_service
@@ -21,30 +20,27 @@ MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
 
 
-def _queue_key(ticket: Ticket) -> tuple:
-    return (not ticket.to_front, ticket.queued_at, ticket.id)
-
-
 def people_ahead(session: Session, ticket: Ticket) -> int:
-    """Waiting tickets of the same service that will be called before this one."""
+    """Waiting tickets of the same service that will be called before this one.
+
+    Front-of-queue transfers first, then the priority lane, then first come, first served.
+    """
     if ticket.status is not TicketStatus.WAITING:
         return 0
-    queue = session.scalars(waiting_tickets(ticket.office_id, [ticket.service_id],
-                                            ticket.business_day)).all()
-    mine = _queue_key(ticket)
-    ahead = 0
-    for other in queue:
-        if other.id == ticket.id:
-            continue
-        if other.to_front and not ticket.to_front:
-            ahead += 1
-        elif other.to_front == ticket.to_front:
-            # The priority lane goes first; within a lane it is first come, first served.
-            if other.priority and not ticket.priority:
-                ahead += 1
-            elif other.priority == ticket.priority and _queue_key(other) < mine:
-                ahead += 1
-    return ahead
+    mine_priority = ticket.priority_reason is not None
+    other_priority = Ticket.priority_reason.is_not(None)
+    earlier = or_(Ticket.queued_at < ticket.queued_at,
+                  and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
+    same_lane_before = and_(other_priority if mine_priority else ~other_priority, earlier)
+    lane_before = same_lane_before if mine_priority else or_(other_priority, same_lane_before)
+    if ticket.to_front:
+        before = and_(Ticket.to_front.is_(True), lane_before)
+    else:
+        before = or_(Ticket.to_front.is_(True), lane_before)
+    return session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.office_id == ticket.office_id, Ticket.business_day == ticket.business_day,
+        Ticket.service_id == ticket.service_id, Ticket.status == TicketStatus.WAITING,
+        Ticket.id != ticket.id, before)) or 0
 
 
 def mean_service_minutes(session: Session, service: Service, day: date) -> float:

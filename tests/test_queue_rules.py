@@ -164,3 +164,21 @@ def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
             finish(db.session, ticket, now=MORNING + timedelta(minutes=6))
             db.session.commit()
         assert eta_minutes(db.session, birth, 3, last.business_day) == 6
+
+
+def test_people_ahead_matches_the_order_tickets_are_called_in(app):
+    """Whatever the mix of lanes and transfers, 'ahead' equals the real calling order."""
+    with app.app_context():
+        tickets = [issue("REG-BIRTH"), issue("REG-BIRTH", priority_reason=PriorityReason.MONK),
+                   issue("REG-BIRTH"), issue("REV-LANDTAX"),
+                   issue("REG-BIRTH", priority_reason=PriorityReason.DISABLED)]
+        moved = call("4", "rev1")
+        transfer(db.session, moved, service("REG-BIRTH"), front=True)
+        db.session.commit()
+        predicted = {t.id: people_ahead(db.session, t) for t in tickets}
+        order = []
+        while (ticket := call("1", priority_ratio=99)) is not None:
+            order.append(ticket.id)
+            finish(db.session, ticket)
+            db.session.commit()
+    assert [predicted[i] for i in order] == list(range(len(order)))

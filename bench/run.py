@@ -1,0 +1,195 @@
+"""Khiu benchmarks: `python -m bench.run` (or `make bench`). Prints a Markdown table.
+
+- issue: tickets over HTTP, 16 concurrent clients, server under waitress in its own process
+- call-next: 8 counters claiming tickets over HTTP
+- board: call-to-board latency over SSE with 50 boards connected
+- print: ticket render + ESC/POS encode
+Targets (2 cores): >= 750 tickets/s with p99 <= 50 ms; >= 500 calls/s; SSE p95 <= 50 ms;
+render + encode <= 30 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections import Counter as Tally
+from datetime import UTC, datetime
+
+from bench.server import khiu_server
+from tests.load_helpers import KIOSK_SERVICES, Client
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run_threads(count: int, target) -> float:
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def bench_issue(base: str, clients: int, per_client: int) -> dict:
+    latencies: list[float] = []
+    numbers: list[str] = []
+    lock = threading.Lock()
+
+    def kiosk(index: int) -> None:
+        client = Client(base)
+        mine, got = [], []
+        for n in range(per_client):
+            body = {"service": KIOSK_SERVICES[(index + n) % len(KIOSK_SERVICES)],
+                    "idempotency_key": f"b{index}-{n}"}
+            started = time.perf_counter()
+            status, data = client.post("/api/v1/tickets", body)
+            mine.append(time.perf_counter() - started)
+            if status == 201:
+                got.append(data["number"])
+        client.close()
+        with lock:
+            latencies.extend(mine)
+            numbers.extend(got)
+
+    elapsed = run_threads(clients, kiosk)
+    duplicates = sum(c - 1 for c in Tally(numbers).values() if c > 1)
+    return {"rate": len(numbers) / elapsed, "p50": percentile(latencies, .5) * 1000,
+            "p99": percentile(latencies, .99) * 1000, "count": len(numbers),
+            "failed": clients * per_client - len(numbers), "duplicates": duplicates}
+
+
+def bench_call(base: str, token: str) -> dict:
+    counters = [c["id"] for c in Client(base).get("/api/v1/counters")[1]]
+    latencies: list[float] = []
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def desk(index: int) -> None:
+        client = Client(base, token)
+        mine, got = [], []
+        while True:
+            started = time.perf_counter()
+            status, data = client.post(f"/api/v1/counters/{counters[index]}/call-next")
+            if status != 200:
+                break
+            mine.append(time.perf_counter() - started)
+            got.append(data["ticket"]["token"])
+            client.post(f"/api/v1/tickets/{data['ticket']['token']}/finish")
+        client.close()
+        with lock:
+            latencies.extend(mine)
+            claimed.extend(got)
+
+    elapsed = run_threads(len(counters), desk)
+    doubles = sum(c - 1 for c in Tally(claimed).values() if c > 1)
+    # Each claim is followed by its finish: two requests per visit.
+    return {"rate": len(claimed) / elapsed, "p50": percentile(latencies, .5) * 1000,
+            "p99": percentile(latencies, .99) * 1000, "count": len(claimed), "doubles": doubles}
+
+
+def bench_board(base: str, token: str, boards: int, calls: int) -> dict:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    arrivals: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    ready = threading.Barrier(boards + 1)
+    stop = threading.Event()
+
+    def board(_: int) -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", "/board/events")
+        response = connection.getresponse()
+        response.readline()
+        ready.wait()
+        while not stop.is_set():
+            line = response.readline().decode()
+            if not line:
+                break
+            if 'data-number="' in line:
+                number = line.split('data-number="')[1].split('"')[0]
+                with lock:
+                    arrivals.setdefault(number, []).append(time.perf_counter())
+        connection.close()
+
+    threads = [threading.Thread(target=board, args=(i,), daemon=True) for i in range(boards)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    time.sleep(0.5)
+    caller = Client(base, token)
+    desk = Client(base)
+    counter = caller.get("/api/v1/counters")[1][0]["id"]
+    sent: dict[str, float] = {}
+    for n in range(calls):
+        desk.post("/api/v1/tickets", {"service": "REG-BIRTH", "idempotency_key": f"sse-{n}"})
+        started = time.perf_counter()
+        status, data = caller.post(f"/api/v1/counters/{counter}/call-next")
+        number = data["ticket"]["number"]
+        sent[number] = started
+        time.sleep(0.3)
+        caller.post(f"/api/v1/tickets/{data['ticket']['token']}/finish")
+    time.sleep(1)
+    stop.set()
+    delays = [(arrived - sent[number]) * 1000 for number, times in arrivals.items()
+              if number in sent for arrived in times]
+    missed = calls * boards - len(delays)
+    return {"p50": percentile(delays, .5), "p95": percentile(delays, .95), "missed": missed,
+            "deliveries": len(delays)}
+
+
+def bench_print(rounds: int) -> dict:
+    from kiosk.printing import TicketSlip, encode_escpos, render_ticket
+
+    slip = TicketSlip("สำนักงานเขตตัวอย่าง", "Demo District Office", "A123",
+                      "การขอมีบัตรประจำตัวประชาชนใหม่ กรณีบัตรหายหรือถูกทำลาย",
+                      "New ID card (lost or destroyed)", False, 12, 35,
+                      datetime.now(UTC), "ค่าธรรมเนียม 100 บาท", "http://192.168.1.20:5000/t/x" * 2,
+                      "ร้องเรียน/แนะนำบริการ: สายด่วนกรุงเทพมหานคร 1555")
+    render_ticket(slip)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        encode_escpos(render_ticket(slip))
+        times.append((time.perf_counter() - started) * 1000)
+    return {"mean": statistics.mean(times), "p95": percentile(times, .95)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", help="benchmark this database instead of SQLite")
+    parser.add_argument("--tickets", type=int, default=3200, help="tickets issued in all")
+    args = parser.parse_args()
+    engine = "PostgreSQL" if args.database_url else "SQLite"
+    rows = []
+    with khiu_server(args.database_url) as (base, token):
+        issue = bench_issue(base, 16, args.tickets // 16)
+        rows.append(f"| issue ticket, 16 clients, {engine} | {issue['rate']:.0f} tickets/s | "
+                    f"p50 {issue['p50']:.1f} ms, p99 {issue['p99']:.1f} ms | "
+                    f"{issue['duplicates']} duplicates, {issue['failed']} failed | "
+                    "≥ 750/s, p99 ≤ 50 ms |")
+        call = bench_call(base, token)
+        rows.append(f"| call-next, 8 counters, {engine} | {call['rate']:.0f} calls/s "
+                    f"(each + finish) | p50 {call['p50']:.1f} ms, p99 {call['p99']:.1f} ms | "
+                    f"{call['doubles']} double calls of {call['count']} | ≥ 500/s |")
+        board = bench_board(base, token, boards=50, calls=20)
+        rows.append(f"| call → board over SSE, 50 boards, {engine} | "
+                    f"{board['deliveries']} deliveries | p50 {board['p50']:.1f} ms, "
+                    f"p95 {board['p95']:.1f} ms | {board['missed']} missed | p95 ≤ 50 ms |")
+    printing = bench_print(30)
+    rows.append(f"| ticket render + ESC/POS encode (576 dots) | — | mean {printing['mean']:.1f} ms,"
+                f" p95 {printing['p95']:.1f} ms | — | ≤ 30 ms |")
+    print("| benchmark | throughput | latency | correctness | target |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
