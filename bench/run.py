@@ -17,7 +17,7 @@ import time
 from collections import Counter as Tally
 from datetime import UTC, datetime
 
-from bench.server import khiu_server
+from scripts.khiu_process import khiu_server
 from tests.load_helpers import KIOSK_SERVICES, Client
 
 
@@ -169,7 +169,7 @@ def main() -> None:
     args = parser.parse_args()
     engine = "PostgreSQL" if args.database_url else "SQLite"
     rows = []
-    with khiu_server(args.database_url) as (base, token):
+    with khiu_server(args.database_url) as ([base], token):
         issue = bench_issue(base, 16, args.tickets // 16)
         rows.append(f"| issue ticket, 16 clients, {engine} | {issue['rate']:.0f} tickets/s | "
                     f"p50 {issue['p50']:.1f} ms, p99 {issue['p99']:.1f} ms | "

@@ -182,8 +182,8 @@ def _row_name(kind: str, index: int, raw: Any) -> tuple[str, str]:
     return "", f"{kind} #{index + 1}"
 
 
-def _parse_code(r: _Reader) -> str:
-    code = r.text("code", required=True, max_len=40)
+def _parse_code(r: _Reader, max_len: int = 40) -> str:
+    code = r.text("code", required=True, max_len=max_len)
     if code and not CODE_RE.match(code):
         r.problem("code", f"must be capital letters, digits, '-' or '_', got {code!r}")
     return code
@@ -202,7 +202,7 @@ def _parse_prefix(r: _Reader, name: str) -> str | None:
 def _parse_section(index: int, raw: Any, problems: list[CatalogProblem]) -> _SectionRow:
     code, row = _row_name("section", index, raw)
     r = _Reader(raw, row, problems)
-    code = _parse_code(r) or code
+    code = _parse_code(r, max_len=32) or code
     values = {
         "name_th": r.text("name_th", required=True, max_len=200),
         "name_en": r.text("name_en", max_len=200),

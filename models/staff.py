@@ -123,6 +123,8 @@ def create_staff(
         )
     if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
         raise StaffError(f"username {username!r} is taken")
+    if len(display_name.strip()) > 200:
+        raise StaffError("the display name is longer than 200 characters")
     if role is Role.SUPERVISOR and section is None:
         raise StaffError("a supervisor needs a section (--section CODE)")
     staff = Staff(office_id=office.id, username=username, role=role,

@@ -16,6 +16,7 @@ from config import TestConfig
 from models import db
 from scripts.browser import chromium_available
 from scripts.demo_server import running
+from tests.pg_fixtures import pg_app, pg_demo_template, pg_empty_app, pg_url  # noqa: F401
 
 
 def _make_app(db_file: Path, **settings) -> Flask:

@@ -127,6 +127,13 @@ def test_row_without_a_valid_code_is_named_by_position():
     assert any(p.startswith("service #2: field 'code'") for p in problems), problems
 
 
+def test_codes_and_names_longer_than_their_columns_are_refused():
+    long_section = {"sections": [{"code": "S" * 33, "name_th": "ฝ่าย"}], "services": []}
+    assert any("field 'code': is longer than 32" in p for p in problems_of(long_section))
+    long_name = {"services": [minimal_service(name_th="ก" * 301)]}
+    assert any("field 'name_th': is longer than 300" in p for p in problems_of(long_name))
+
+
 def test_duplicate_codes_in_one_file_are_refused():
     problems = problems_of({"services": [minimal_service(), minimal_service()]})
     assert "service NEW-SVC: field 'code': appears more than once" in problems

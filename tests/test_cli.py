@@ -153,6 +153,8 @@ def test_create_staff_rejects_bad_input_clearly(runner, app):
         (["newbie", "--role", "supervisor", "--password", "s3cret-pass"], "needs a section"),
         (["Bad Name", "--role", "counter", "--password", "s3cret-pass"], "username must be"),
         (["newbie", "--role", "counter"], "Missing option '--password'"),
+        (["newbie", "--role", "counter", "--password", "s3cret-pass", "--name", "ก" * 201],
+         "longer than 200 characters"),
     ]
     for args, message in cases:
         result = runner.invoke(args=["create-staff", *args])

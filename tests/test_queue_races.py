@@ -45,6 +45,11 @@ def run_threads(targets) -> list[BaseException]:
 
 
 def test_sixteen_kiosks_and_eight_counters_at_once(app):
+    race(app)
+
+
+def race(app) -> None:
+    """Kiosk threads issue while counter threads call; then check numbers and claims."""
     stop = threading.Event()
     claims: list[tuple[str, int]] = []
 
@@ -107,6 +112,10 @@ def test_sixteen_kiosks_and_eight_counters_at_once(app):
 
 
 def test_a_double_tap_from_many_threads_issues_one_ticket(app):
+    double_tap(app)
+
+
+def double_tap(app) -> None:
     issued: list[int] = []
 
     def tap():

@@ -1,0 +1,54 @@
+"""The queue's races on a real PostgreSQL: threads, HTTP clients, and two app processes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from scripts.demo_server import running
+from scripts.khiu_process import khiu_server
+from tests.api_helpers import token_for
+from tests.load_helpers import Client, assert_office_consistent, drive_office
+from tests.queue_helpers import counter
+from tests.test_board import open_stream, read_until
+from tests.test_queue_races import double_tap, race
+
+
+def test_sixteen_kiosks_and_eight_counters_at_once_on_postgresql(pg_app):
+    race(pg_app)
+
+
+def test_a_double_tap_from_many_threads_issues_one_ticket_on_postgresql(pg_app):
+    double_tap(pg_app)
+
+
+def test_sixteen_kiosks_eight_counters_over_http_on_postgresql(pg_app):
+    token = token_for(pg_app, "supervisor")
+    with pg_app.app_context():
+        counter_ids = [counter(str(label)).id for label in range(1, 9)]
+    with running(pg_app, threads=32) as base:
+        outcome = drive_office(base, token, counter_ids, kiosks=16, tickets_per_kiosk=10)
+    assert_office_consistent(outcome, expected=160)
+
+
+def test_a_call_through_one_process_reaches_a_board_on_the_other(pg_empty_app):
+    url = pg_empty_app.config["SQLALCHEMY_DATABASE_URI"]
+    with khiu_server(url, threads=8, processes=2) as ([first, second], token):
+        connection, stream = open_stream(second)
+        try:
+            kiosk, desk = Client(first), Client(first, token)
+            kiosk.post("/api/v1/tickets", {"service": "REG-BIRTH"})
+            counter_id = desk.get("/api/v1/counters")[1][0]["id"]
+            started = time.monotonic()
+            caller = threading.Thread(
+                target=lambda: desk.post(f"/api/v1/counters/{counter_id}/call-next"))
+            caller.start()
+            text = read_until(stream, "data-say-en=", 15)
+            caller.join()
+            elapsed = time.monotonic() - started
+            kiosk.close()
+            desk.close()
+        finally:
+            connection.close()
+    assert "A001" in text and "ช่องบริการ หนึ่ง" in text
+    assert elapsed < 5
