@@ -1,10 +1,11 @@
-"""Staff-facing blueprints: sign-in and the counter console (reports and management follow)."""
+"""Staff-facing blueprints: sign-in, counter console, print jobs (reports and management follow)."""
 
 from flask import Flask
 
-from admin import auth, console
+from admin import auth, console, printing
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(printing.bp)

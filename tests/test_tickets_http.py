@@ -164,3 +164,31 @@ def test_unknown_ticket_tokens_reveal_nothing(client, token):
     response = client.get(f"/t/{token}")
     assert response.status_code == 404
     assert "ไม่พบบัตรคิวนี้" in response.get_data(as_text=True)
+
+
+def test_staff_see_failed_prints_reprint_them_and_view_previews(app, tmp_path):
+    from tests.staff_helpers import add_staff, csrf, sign_in
+
+    app.config["PRINTER_URL"] = f"tcp://127.0.0.1:{closed_port()}?timeout=1"
+    take(app.test_client())
+    staff_client = app.test_client()
+    assert staff_client.get("/staff/printing/").status_code == 302  # staff only
+    add_staff(app, "desk")
+    sign_in(staff_client, "desk")
+    page = staff_client.get("/staff/printing/").get_data(as_text=True)
+    assert "มีบัตรคิวที่พิมพ์ไม่สำเร็จ: 1" in page and "A001" in page and "job-failed" in page
+
+    app.config["PRINTER_URL"] = "preview"
+    with app.app_context():
+        job_id = db.session.scalar(select(PrintJob.id))
+    token = csrf(staff_client, "/staff/printing/")
+    response = staff_client.post(f"/staff/printing/{job_id}/reprint", data={"csrf_token": token})
+    assert response.status_code == 303
+    page = staff_client.get("/staff/printing/").get_data(as_text=True)
+    assert "ดูภาพบัตร" in page
+    with app.app_context():
+        printed = db.session.scalar(select(PrintJob).where(PrintJob.status == PrintStatus.PRINTED))
+        printed_id = printed.id
+    with staff_client.get(f"/staff/printing/{printed_id}/preview.png") as image:
+        assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert staff_client.get(f"/staff/printing/{job_id}/preview.png").status_code == 404

@@ -1,0 +1,66 @@
+"""The display board in a real Chromium: each call shows, flashes and is announced in turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import db
+from models.base import begin_write
+from models.calling import call_next, finish
+from tests.queue_helpers import counter, issue, staff
+
+pytestmark = pytest.mark.browser
+
+
+def call_and_finish(app, label: str, finish_it: bool = True) -> str:
+    with app.app_context():
+        begin_write(db.session)
+        ticket = call_next(db.session, counter(label), staff("reg1"))
+        number = ticket.number
+        if finish_it:
+            finish(db.session, ticket)
+        db.session.commit()
+    return number
+
+
+def test_board_shows_and_announces_every_call_in_order(app, live_server, browser, artifacts):
+    with app.app_context():
+        for _ in range(3):
+            issue("REG-BIRTH")
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/board/")
+    page.wait_for_selector('#board[data-live="1"]', timeout=10_000)
+    page.screenshot(path=str(artifacts / "01-board-idle.png"))
+
+    first = call_and_finish(app, "1", finish_it=False)
+    tile = page.locator('.tile[data-counter="1"] .tile-number')
+    tile.wait_for(state="visible")
+    page.wait_for_function(
+        "n => document.querySelector('.tile[data-counter=\"1\"] .tile-number').textContent === n",
+        arg=first, timeout=3_000)
+    page.wait_for_selector("#call-flash:not([hidden])", timeout=3_000)
+    assert page.locator("#call-flash").inner_text() == f"{first} → ช่อง 1"
+    page.screenshot(path=str(artifacts / "02-first-call.png"))
+
+    # Two calls in quick succession queue behind the first announcement; none is cut or lost.
+    finish_first = call_and_finish  # the counter must finish before calling again
+    with app.app_context():
+        begin_write(db.session)
+        from sqlalchemy import select
+
+        from models import Ticket
+        ticket = db.session.scalar(select(Ticket).where(Ticket.number == first))
+        finish(db.session, ticket)
+        db.session.commit()
+    second = finish_first(app, "2")
+    third = finish_first(app, "3")
+    page.wait_for_function("() => document.getElementById('board').dataset.announced === '3'",
+                           timeout=20_000)
+    calls = page.locator(".last-calls .call-number").all_inner_texts()
+    assert calls[:3] == [third, second, first]
+    page.screenshot(path=str(artifacts / "03-three-calls.png"))
+    assert errors == []
+    context.close()
