@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: setup run test lint screenshots clean
+.PHONY: setup run test lint screenshots bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -31,6 +31,10 @@ test: lint
 
 screenshots: setup
 	$(BIN)/python -m scripts.screenshots docs/screenshots
+
+bench: setup
+	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run --postgres
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-artifacts

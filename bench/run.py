@@ -15,9 +15,11 @@ import statistics
 import threading
 import time
 from collections import Counter as Tally
+from contextlib import ExitStack
 from datetime import UTC, datetime
 
 from scripts.khiu_process import khiu_server
+from scripts.postgres_server import throwaway_postgres
 from tests.load_helpers import KIOSK_SERVICES, Client
 
 
@@ -165,12 +167,25 @@ def bench_print(rounds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="benchmark this database instead of SQLite")
+    parser.add_argument("--postgres", action="store_true",
+                        help="benchmark a throwaway PostgreSQL started for the run")
     parser.add_argument("--tickets", type=int, default=3200, help="tickets issued in all")
     args = parser.parse_args()
-    engine = "PostgreSQL" if args.database_url else "SQLite"
+    with ExitStack() as stack:
+        url = args.database_url
+        if args.postgres:
+            url = stack.enter_context(throwaway_postgres())
+        rows = run_all(url, args.tickets)
+    print("| benchmark | throughput | latency | correctness | target |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+def run_all(url: str | None, tickets: int) -> list[str]:
+    engine = "PostgreSQL" if url else "SQLite"
     rows = []
-    with khiu_server(args.database_url) as ([base], token):
-        issue = bench_issue(base, 16, args.tickets // 16)
+    with khiu_server(url) as ([base], token):
+        issue = bench_issue(base, 16, tickets // 16)
         rows.append(f"| issue ticket, 16 clients, {engine} | {issue['rate']:.0f} tickets/s | "
                     f"p50 {issue['p50']:.1f} ms, p99 {issue['p99']:.1f} ms | "
                     f"{issue['duplicates']} duplicates, {issue['failed']} failed | "
@@ -186,9 +201,7 @@ def main() -> None:
     printing = bench_print(30)
     rows.append(f"| ticket render + ESC/POS encode (576 dots) | — | mean {printing['mean']:.1f} ms,"
                 f" p95 {printing['p95']:.1f} ms | — | ≤ 30 ms |")
-    print("| benchmark | throughput | latency | correctness | target |")
-    print("|---|---|---|---|---|")
-    print("\n".join(rows))
+    return rows
 
 
 if __name__ == "__main__":

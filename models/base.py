@@ -27,7 +27,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request; re-reading every object after its commit only repeats
+# the rows the request just wrote.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:
