@@ -78,7 +78,7 @@ def events():
         return [("board", render_template("board/_panel.html", **board_state(office_id),
                                           announce=announcements(batch)))]
 
-    response = Response(stream_with_context(stream(app, office_id, last_id, render)),
+    response = Response(stream_with_context(stream(app, "board", office_id, last_id, render)),
                         mimetype="text/event-stream")
     response.cache_control.no_store = True
     response.headers["X-Accel-Buffering"] = "no"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from flask import Flask
@@ -78,8 +79,44 @@ def sse_message(name: str, data: str, event_id: int | None = None) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def stream(app: Flask, office_id: int, last_id: int,
-           render: Callable[[list[QueueEvent]], list[tuple[str, str]]],
+Render = Callable[[list[QueueEvent]], list[tuple[str, str]]]
+
+
+class BatchCache:
+    """Streams that stand at the same event share one query and one render of what follows.
+
+    Fifty boards woken by one call would otherwise each query the events and render the same
+    panel, one after another under the GIL.
+    """
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._batches: OrderedDict[tuple, tuple[int, list[tuple[str, str]]]] = OrderedDict()
+
+    def next_batch(self, app: Flask, channel: str, office_id: int, last_id: int,
+                   render: Render) -> tuple[int, list[tuple[str, str]]]:
+        """(id of the newest event read, messages); messages is empty when nothing is new."""
+        key = (channel, office_id, last_id)
+        with self._lock:  # one stream computes, the others wait and then read its result
+            if key in self._batches:
+                return self._batches[key]
+            with app.app_context():
+                batch = events_after(office_id, last_id)
+                if not batch:
+                    return last_id, []
+                result = (batch[-1].id, render(batch))
+            self._batches[key] = result
+            while len(self._batches) > self.SIZE:
+                self._batches.popitem(last=False)
+            return result
+
+
+batches = BatchCache()
+
+
+def stream(app: Flask, channel: str, office_id: int, last_id: int, render: Render,
            stream_seconds: float = STREAM_SECONDS) -> Iterator[str]:
     """Yield SSE messages for events after last_id; render turns a batch into (name, data)."""
     yield "retry: 2000\n\n"
@@ -87,11 +124,9 @@ def stream(app: Flask, office_id: int, last_id: int,
     beat = time.monotonic() + HEARTBEAT_SECONDS
     seen = broker.version
     while time.monotonic() < deadline:
-        with app.app_context():
-            batch = events_after(office_id, last_id)
-            messages = render(batch) if batch else []
-        if batch:
-            last_id = batch[-1].id
+        newest, messages = batches.next_batch(app, channel, office_id, last_id, render)
+        if newest != last_id:
+            last_id = newest
             for name, data in messages:
                 yield sse_message(name, data, last_id)
             continue
