@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -34,7 +35,8 @@ SHOTS = [
 def main(output: Path) -> None:
     output.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        app = demo_app(Path(tmp), BMA_OSS_URL="https://bmaoss.example/")
+        app = demo_app(Path(tmp), BMA_OSS_URL="https://bmaoss.example/", OPENING_HOURS="always",
+                       PRINT_PREVIEW_DIR=str(Path(tmp) / "printouts"))
         with running(app) as base, sync_playwright() as pw:
             browser = launch(pw)
             for name, path, viewport, full_page in SHOTS:
@@ -44,7 +46,32 @@ def main(output: Path) -> None:
                 page.screenshot(path=str(output / name), full_page=full_page)
                 page.close()
                 print(output / name)
+            ticket_journey(browser, base, output, Path(tmp))
             browser.close()
+
+
+def ticket_journey(browser, base: str, output: Path, folder: Path) -> None:
+    """Take a ticket by tapping, then look at it as the citizen does, on paper and on a phone."""
+    kiosk = browser.new_page(viewport=PORTRAIT)
+    kiosk.goto(base + "/services/REG-IDCARD-LOST?lang=th")
+    kiosk.click("button.take-normal")
+    kiosk.wait_for_selector("#ticket-number")
+    kiosk.evaluate("document.fonts.ready")
+    kiosk.screenshot(path=str(output / "ticket-screen.png"))
+    printed = sorted((folder / "printouts").glob("*.png"))[-1]
+    shutil.copy(printed, output / "printed-ticket.png")
+    status_url = kiosk.locator("[data-status-url]").get_attribute("data-status-url")
+    kiosk.close()
+    phone = browser.new_page(viewport=PHONE)
+    phone.goto(status_url)
+    phone.evaluate("document.fonts.ready")
+    phone.screenshot(path=str(output / "status-phone.png"), full_page=True)
+    phone.close()
+    board = browser.new_page(viewport=LANDSCAPE)
+    board.goto(base + "/board/")
+    board.screenshot(path=str(output / "board.png"))
+    board.close()
+    print(output / "ticket-screen.png", output / "printed-ticket.png", output / "status-phone.png")
 
 
 if __name__ == "__main__":

@@ -143,6 +143,7 @@ def test_status_page_follows_the_visit(client, app):
     token = tickets(app)[0]["token"]
     waiting = client.get(f"/t/{token}").get_data(as_text=True)
     assert "รอเรียกคิว" in waiting and 'hx-trigger="every 10s"' in waiting
+    assert "data-idle-seconds" not in waiting  # a phone page: never sent to the kiosk home
     with app.app_context():
         ticket_id = call_next(db.session, counter("2"), staff("reg2")).id
         db.session.commit()
