@@ -9,26 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from admin.auth import role_required, signed_in_staff
-from models import Counter, Role, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
+from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
 from models.base import begin_write, now_utc
 from models.calling import (
+    TICKET_ACTIONS,
     call_next,
     current_ticket,
-    finish,
-    no_show,
-    recall,
     set_paused,
-    start,
     transfer,
     waiting_tickets,
 )
+from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day
 from web.office import current_office
 
 bp = Blueprint("console", __name__, url_prefix="/staff/console")
-STAFF_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.ADMIN)
-
-TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
 
 
 def _counter(counter_id: int) -> Counter:

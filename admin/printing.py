@@ -10,13 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from admin.auth import role_required
 from kiosk.printing.jobs import preview_dir, reprint
-from models import PrintJob, PrintStatus, Role, Ticket, db
+from models import PrintJob, PrintStatus, Ticket, db
 from models.base import now_utc
+from models.staff import STAFF_ROLES
 from models.tickets import business_day
 from web.office import current_office
 
 bp = Blueprint("printing", __name__, url_prefix="/staff/printing")
-STAFF_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _job(job_id: int) -> PrintJob:

@@ -9,18 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.errors import ApiError
-from models import Counter, PriorityReason, Role, Section, Service, Ticket, db
+from models import Counter, PriorityReason, Section, Service, Ticket, db
 from models.base import begin_write, now_utc
-from models.calling import call_next, finish, no_show, recall, start, transfer
+from models.calling import TICKET_ACTIONS, call_next, transfer
 from models.estimates import eta_minutes, people_ahead, waiting_count
-from models.staff import staff_for_token
+from models.staff import STAFF_ROLES, staff_for_token
 from models.tickets import QueueError, business_day, issue_ticket, ticket_by_token
 from web.office import current_office
 from web.qr import public_url
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-STAFF_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.ADMIN)
-TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
 
 
 def json_body() -> dict[str, Any]:

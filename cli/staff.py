@@ -75,15 +75,22 @@ def create_staff_command(username: str, role: str, password: str, section_code: 
     click.echo(f"Created {staff.role.value} {staff.username} ({staff.display_name}).")
 
 
+def _existing_staff(username: str) -> Staff:
+    require_current_schema()
+    staff = db.session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise click.ClickException(f"no staff member {username!r}")
+    return staff
+
+
 @click.command("create-token")
 @click.argument("username")
 @with_appcontext
 def create_token_command(username: str) -> None:
     """Create an API bearer token for a staff member; the token is printed once, last."""
-    require_current_schema()
-    staff = db.session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None or not staff.active:
-        raise click.ClickException(f"no active staff member {username!r}")
+    staff = _existing_staff(username)
+    if not staff.active:
+        raise click.ClickException(f"{username!r} is deactivated")
     token = create_api_token(db.session, staff)
     db.session.commit()
     click.echo(f"API token for {staff.username} ({staff.role.value}); it is not stored, keep it:")
@@ -95,10 +102,7 @@ def create_token_command(username: str) -> None:
 @with_appcontext
 def revoke_tokens_command(username: str) -> None:
     """Revoke every API token of a staff member."""
-    require_current_schema()
-    staff = db.session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None:
-        raise click.ClickException(f"no staff member {username!r}")
+    staff = _existing_staff(username)
     revoked = revoke_api_tokens(db.session, staff)
     db.session.commit()
     click.echo(f"Revoked {revoked} token(s) of {username}.")

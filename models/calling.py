@@ -187,6 +187,10 @@ def transfer(session: Session, ticket: Ticket, to_service: Service, *, front: bo
                  position="front" if front else "back")
 
 
+# The actions on the ticket at a counter, by the name the console and the API use.
+TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
+
+
 def set_paused(session: Session, counter: Counter, paused: bool) -> None:
     counter.paused = paused
     record_event(session, None, "paused" if paused else "resumed", counter.id,

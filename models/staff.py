@@ -33,6 +33,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+# Every role may work a counter; supervisors and admins see more elsewhere.
+STAFF_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.ADMIN)
+
+
 counter_service = Table(
     "counter_service",
     Base.metadata,
