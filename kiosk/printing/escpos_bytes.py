@@ -33,7 +33,11 @@ def encode_escpos(image: Image.Image, *, cut: str = "PART") -> bytes:
     printer = Dummy()
     printer.profile = _profile_for(image.width)
     printer.hw("INIT")
-    printer.image(image, impl="bitImageRaster", fragment_height=FRAGMENT_LINES)
+    # Hand python-escpos one block at a time: given the whole ticket it converts the image
+    # once, then each block again. The bytes are the same, in half the time.
+    for top in range(0, image.height, FRAGMENT_LINES):
+        block = image.crop((0, top, image.width, min(image.height, top + FRAGMENT_LINES)))
+        printer.image(block, impl="bitImageRaster", fragment_height=FRAGMENT_LINES)
     printer.cut(mode=cut)
     return printer.output
 
