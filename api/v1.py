@@ -15,7 +15,7 @@ from models.calling import TICKET_ACTIONS, call_next, transfer
 from models.estimates import eta_minutes, people_ahead, waiting_count
 from models.staff import STAFF_ROLES, staff_for_token
 from models.tickets import QueueError, business_day, issue_ticket, ticket_by_token
-from web.office import current_office
+from web.office import current_office, office_open
 from web.qr import public_url
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -129,7 +129,7 @@ def create_ticket():
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 64):
         raise ApiError(422, "invalid", "'idempotency_key' is a string of 1-64 characters")
     service = find_service_by_code(body.get("service"))
-    if not current_app.extensions["khiu_hours"].is_open(now_utc()):
+    if not office_open():
         raise ApiError(409, "office_closed", "The office is closed; no tickets now")
     reason = PriorityReason(priority) if isinstance(priority, str) else \
         (PriorityReason.ELDERLY if priority else None)

@@ -7,7 +7,6 @@ import secrets
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     render_template,
     request,
@@ -17,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Section, Service, db
-from models.base import now_utc
 from web.errors import error_page
-from web.office import current_office
+from web.office import current_office, office_open, opening_hours
 
 bp = Blueprint("catalog", __name__)
 
@@ -90,9 +88,8 @@ def search():
 
 @bp.get("/services/<code>")
 def service(code: str):
-    hours = current_app.extensions["khiu_hours"]
-    return render_template("catalog/service.html", service=find_service(code), hours=hours,
-                           is_open=hours.is_open(now_utc()),
+    return render_template("catalog/service.html", service=find_service(code),
+                           hours=opening_hours(), is_open=office_open(),
                            idempotency_key=secrets.token_urlsafe(16))
 
 

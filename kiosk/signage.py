@@ -34,8 +34,7 @@ def _interval() -> int:
 def board():
     services = _services()
     return render_template("signage/board.html", service=services[0] if services else None,
-                           index=0, count=len(services), interval=_interval(),
-                           idle=False)
+                           index=0, count=len(services), interval=_interval())
 
 
 @bp.get("/slide/<int:index>")

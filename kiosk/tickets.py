@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -17,22 +16,13 @@ from sqlalchemy import select
 from kiosk.catalog import find_service
 from kiosk.printing.jobs import new_print_job, run_print_job
 from models import PrintJob, PriorityReason, Ticket, db
-from models.base import begin_write, now_utc
+from models.base import begin_write
 from models.estimates import eta_minutes, people_ahead
-from models.hours import OpeningHours
 from models.tickets import QueueError, issue_ticket, ticket_by_token
 from web.errors import error_page
-from web.office import current_office
+from web.office import current_office, office_open, opening_hours
 
 bp = Blueprint("tickets", __name__)
-
-
-def opening_hours() -> OpeningHours:
-    return current_app.extensions["khiu_hours"]
-
-
-def office_open() -> bool:
-    return opening_hours().is_open(now_utc())
 
 
 def find_ticket(token: str) -> Ticket:

@@ -6,6 +6,17 @@ from flask import current_app, g
 from sqlalchemy import select
 
 from models import Office, db
+from models.base import now_utc
+from models.hours import OpeningHours
+
+
+def opening_hours() -> OpeningHours:
+    """OPENING_HOURS, read once when the app was created."""
+    return current_app.extensions["khiu_hours"]
+
+
+def office_open() -> bool:
+    return opening_hours().is_open(now_utc())
 
 
 class OfficeNotSetUp(RuntimeError):

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from models.base import BANGKOK, local
 from web.i18n import current_lang
 
-__all__ = ["BANGKOK", "local"]
 BE_OFFSET = 543
 
 THAI_MONTHS = (
