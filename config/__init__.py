@@ -65,6 +65,10 @@ class Config:
         ("Traffy Fondue (ทราฟฟี่ฟองดูว์)", "Traffy Fondue app"),
         ("ศูนย์รับเรื่องราวร้องทุกข์ของรัฐบาล 1111", "Government Complaint Center 1111"),
     ]
+    # A finished visit may be rated for this many hours.
+    RATING_WINDOW_HOURS = _env_int("RATING_WINDOW_HOURS", 24)
+    # Staff with fewer ratings than this in a report's range are shown, not ranked.
+    MIN_RATINGS_TO_COMPARE = _env_int("MIN_RATINGS_TO_COMPARE", 10)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None

@@ -3,6 +3,8 @@
 Domain operations may flush but never commit: the view or CLI command owns the transaction.
 """
 
+from models.alerts import Alert, AlertKind
+from models.audit import AuditEntry, audit
 from models.base import Base, db, now_utc
 from models.catalog import (
     DocumentKind,
@@ -13,6 +15,7 @@ from models.catalog import (
     ServiceStep,
     StepKind,
 )
+from models.complaints import Complaint, ComplaintCategory, ComplaintStatus, ComplaintUpdate
 from models.queue import (
     PrintJob,
     PrintStatus,
@@ -24,9 +27,24 @@ from models.queue import (
     TicketStatus,
     VisitSegment,
 )
+from models.ratings import Aspect, Rating, RatingChannel, RatingCredit, RatingError, rate_visit
 from models.staff import ApiToken, Counter, Role, Staff, counter_service
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "Aspect",
+    "AuditEntry",
+    "Complaint",
+    "ComplaintCategory",
+    "ComplaintStatus",
+    "ComplaintUpdate",
+    "Rating",
+    "RatingChannel",
+    "RatingCredit",
+    "RatingError",
+    "audit",
+    "rate_visit",
     "ApiToken",
     "Base",
     "Counter",

@@ -48,6 +48,8 @@ class Office(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name_th: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
+    # Set by an admin in management; None falls back to the OPENING_HOURS setting.
+    opening_hours: Mapped[str | None] = mapped_column(String(300))
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="office", order_by="Section.sort_order, Section.id"
