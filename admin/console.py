@@ -15,6 +15,7 @@ from models.calling import (
     TICKET_ACTIONS,
     call_next,
     current_ticket,
+    lane_turn,
     set_paused,
     transfer,
     waiting_tickets,
@@ -54,16 +55,19 @@ def my_figures(counter: Counter) -> dict[str, float | int]:
 
 def console_context(counter: Counter, error: QueueError | None = None) -> dict:
     today = business_day(now_utc())
-    service_ids = [s.id for s in counter.services]
+    service_ids = [s.id for s in counter.services if s.active]
+    # Listed in the order call-next will take them, lane turn included.
+    priority_first = lane_turn(db.session, counter, today,
+                               current_app.config["PRIORITY_RATIO"])
     waiting = db.session.scalars(
-        waiting_tickets(counter.office_id, service_ids, today)
+        waiting_tickets(counter.office_id, service_ids, today, priority_first)
         .options(selectinload(Ticket.service)).limit(50)).all() if service_ids else []
     targets = db.session.scalars(
         select(Service).join(Section, Service.section_id == Section.id)
         .where(Service.office_id == counter.office_id, Service.active.is_(True))
         .order_by(Section.sort_order, Service.sort_order)).all()
     return {"counter": counter, "ticket": current_ticket(db.session, counter),
-            "waiting": sorted(waiting, key=lambda t: (not t.to_front, not t.priority)),
+            "waiting": waiting,
             "targets": targets, "figures": my_figures(counter), "error": error}
 
 

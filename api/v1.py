@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from api.errors import ApiError
-from models import Counter, PriorityReason, Section, Service, Ticket, db
+from models import Counter, PriorityReason, Section, Service, Ticket, VisitSegment, db
 from models.base import begin_write, now_utc
 from models.calling import TICKET_ACTIONS, call_next, transfer
 from models.estimates import eta_minutes, people_ahead, waiting_count
@@ -53,8 +53,14 @@ def find_service_by_code(code: Any) -> Service:
     return service
 
 
+# A ticket's JSON names every segment's service, section, counter and staff: load them at once.
+SEGMENT_DETAILS = selectinload(Ticket.segments).options(
+    joinedload(VisitSegment.service), joinedload(VisitSegment.section),
+    joinedload(VisitSegment.counter), joinedload(VisitSegment.staff))
+
+
 def find_ticket(token: str) -> Ticket:
-    ticket = ticket_by_token(db.session, token)
+    ticket = ticket_by_token(db.session, token, SEGMENT_DETAILS)
     if ticket is None or ticket.office_id != current_office().id:
         raise ApiError(404, "unknown_ticket", "No such ticket")
     return ticket

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, case, select, update
 from sqlalchemy.orm import Session
 
 from models.base import now_utc
@@ -21,14 +21,21 @@ from models.tickets import QueueError, business_day, record_event
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 
 
-def queue_order(statement: Select) -> Select:
-    return statement.order_by(Ticket.to_front.desc(), Ticket.queued_at, Ticket.id)
+def queue_order(statement: Select, priority_first: bool = True) -> Select:
+    """The calling order: front-of-queue transfers, then one lane, then the other, each first
+    come, first served. priority_first says which lane goes first this time (see lane_turn)."""
+    lane = Ticket.priority_reason.is_not(None) if priority_first else \
+        Ticket.priority_reason.is_(None)
+    return statement.order_by(Ticket.to_front.desc(), case((lane, 0), else_=1),
+                              Ticket.queued_at, Ticket.id)
 
 
-def waiting_tickets(office_id: int, service_ids: list[int], day) -> Select:
+def waiting_tickets(office_id: int, service_ids: list[int], day,
+                    priority_first: bool = True) -> Select:
     return queue_order(select(Ticket).where(
         Ticket.office_id == office_id, Ticket.business_day == day,
-        Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids)))
+        Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids)),
+        priority_first)
 
 
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
@@ -51,35 +58,36 @@ def _priority_streak(session: Session, counter: Counter, day) -> int:
     return streak
 
 
-def _claim(session: Session, office_id: int, service_ids: list[int], day, priority: bool | None,
-           counter: Counter, front_only: bool = False) -> Ticket | None:
-    candidates = waiting_tickets(office_id, service_ids, day)
-    if front_only:
-        candidates = candidates.where(Ticket.to_front.is_(True))
-    if priority is True:
-        candidates = candidates.where(Ticket.priority_reason.is_not(None))
-    elif priority is False:
-        candidates = candidates.where(Ticket.priority_reason.is_(None))
-    candidate_id = session.scalar(
-        candidates.with_only_columns(Ticket.id).limit(1).with_for_update(skip_locked=True))
-    if candidate_id is None:
-        return None
-    claimed = session.execute(
-        update(Ticket).where(Ticket.id == candidate_id, Ticket.status == TicketStatus.WAITING)
+def lane_turn(session: Session, counter: Counter, day, priority_ratio: int) -> bool:
+    """True when the priority lane goes first at this counter's next call.
+
+    After priority_ratio priority tickets in a row a waiting normal ticket gets its turn.
+    """
+    return _priority_streak(session, counter, day) < priority_ratio
+
+
+def _claim(session: Session, counter: Counter, service_ids: list[int], day,
+           priority_first: bool) -> Ticket | None:
+    """Claim the first ticket in calling order with one UPDATE ... RETURNING.
+
+    The candidate subquery locks its row (PostgreSQL FOR UPDATE SKIP LOCKED: two counters
+    never wait on, or get, the same ticket; SQLite already holds its only write lock), and the
+    status condition makes the update a no-op if the ticket was claimed meanwhile.
+    """
+    candidate = (waiting_tickets(counter.office_id, service_ids, day, priority_first)
+                 .with_only_columns(Ticket.id).limit(1)
+                 .with_for_update(skip_locked=True).scalar_subquery())
+    return session.scalars(
+        update(Ticket).where(Ticket.id == candidate, Ticket.status == TicketStatus.WAITING)
         .values(status=TicketStatus.CALLED, counter_id=counter.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        return None
-    ticket = session.get(Ticket, candidate_id)
-    session.refresh(ticket)
-    return ticket
+        .returning(Ticket)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
 
 
 def call_next(session: Session, counter: Counter, staff: Staff | None, *,
               priority_ratio: int = 2, now: datetime | None = None) -> Ticket | None:
-    """Claim the next ticket: front transfers, then the priority lane up to priority_ratio in a
-    row, then everyone else, each first come, first served.
+    """Claim the next ticket in calling order (see queue_order and lane_turn).
 
     Returns None when nobody waits. Call begin_write() first; the caller commits.
     """
@@ -94,23 +102,17 @@ def call_next(session: Session, counter: Counter, staff: Staff | None, *,
     service_ids = [s.id for s in counter.services if s.active]
     if not service_ids:
         return None
-    lanes = [True, False] if _priority_streak(session, counter, day) < priority_ratio \
-        else [False, True]
-    # A visitor transferred to the front has waited once already: they come before both lanes.
-    ticket = _claim(session, counter.office_id, service_ids, day, None, counter, front_only=True)
-    for lane in lanes:
-        if ticket is not None:
-            break
-        ticket = _claim(session, counter.office_id, service_ids, day, lane, counter)
+    ticket = _claim(session, counter, service_ids, day,
+                    lane_turn(session, counter, day, priority_ratio))
     if ticket is None:
         return None
     service = ticket.service
-    ticket.segments.append(VisitSegment(
-        service_id=service.id, section_id=service.section_id, counter_id=counter.id,
-        staff_id=staff.id if staff else None, called_at=now))
-    session.flush()
+    session.add(VisitSegment(
+        ticket=ticket, service_id=service.id, section_id=service.section_id,
+        counter_id=counter.id, staff_id=staff.id if staff else None, called_at=now))
     record_event(session, ticket, "called", counter.id, number=ticket.number,
                  counter=counter.label, service=service.code)
+    session.flush()
     return ticket
 
 

@@ -7,13 +7,17 @@ once there are enough of them, and fall back to the manual's same-day step durat
 from __future__ import annotations
 
 import math
+import threading
+import time
 from datetime import date
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.catalog import Service
-from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
+from models.queue import QueueEvent, SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.staff import Counter, counter_service
 
 MIN_SAMPLES = 3
@@ -65,11 +69,65 @@ def open_counters(session: Session, service: Service) -> int:
     return max(1, count or 0)
 
 
+class _PaceCache:
+    """(minutes per visit, open counters) per service and day, kept between requests.
+
+    Issuing a ticket changes neither, so a busy kiosk morning reuses them. Any other queue
+    event committed by this process (a finish, a pause, a transfer) clears the cache at once;
+    changes made by another process are picked up within TTL_SECONDS.
+    """
+
+    TTL_SECONDS = 15.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # Per engine: two apps in one process (tests) never share figures.
+        self._values: WeakKeyDictionary[Engine, dict[tuple[int, date], tuple]] = \
+            WeakKeyDictionary()
+
+    def get(self, session: Session, service: Service, day: date) -> tuple[float, int]:
+        engine = session.get_bind()
+        key = (service.id, day)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._values.get(engine, {}).get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        value = (mean_service_minutes(session, service, day), open_counters(session, service))
+        with self._lock:
+            self._values.setdefault(engine, {})[key] = (now + self.TTL_SECONDS, *value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+pace = _PaceCache()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_pace_changes(session: Session, flush_context) -> None:
+    if any(isinstance(obj, QueueEvent) and obj.kind != "issued" for obj in session.new):
+        session.info["khiu_pace_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_pace(session: Session) -> None:
+    if session.info.pop("khiu_pace_changed", False):
+        pace.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_pace(session: Session) -> None:
+    session.info.pop("khiu_pace_changed", None)
+
+
 def eta_minutes(session: Session, service: Service, ahead: int, day: date) -> int:
     if ahead <= 0:
         return 0
-    per_visit = mean_service_minutes(session, service, day)
-    return math.ceil(ahead * per_visit / open_counters(session, service))
+    per_visit, counters = pace.get(session, service, day)
+    return math.ceil(ahead * per_visit / counters)
 
 
 def waiting_count(session: Session, service: Service, day: date) -> int:

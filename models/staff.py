@@ -199,11 +199,9 @@ def create_api_token(session: Session, staff: Staff) -> str:
 def staff_for_token(session: Session, token: str) -> Staff | None:
     if not token or len(token) > 200:
         return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                                ApiToken.revoked_at.is_(None)))
-    if row is None or not row.staff.active:
-        return None
-    return row.staff
+    return session.scalar(select(Staff).join(ApiToken, ApiToken.staff_id == Staff.id)
+                          .where(ApiToken.token_hash == hash_token(token),
+                                 ApiToken.revoked_at.is_(None), Staff.active.is_(True)))
 
 
 def revoke_api_tokens(session: Session, staff: Staff) -> int:

@@ -108,7 +108,7 @@ def issue_ticket(
     return ticket, True
 
 
-def ticket_by_token(session: Session, token: str) -> Ticket | None:
+def ticket_by_token(session: Session, token: str, *options) -> Ticket | None:
     if not token or len(token) > 64:
         return None
-    return session.scalar(select(Ticket).where(Ticket.token == token))
+    return session.scalar(select(Ticket).where(Ticket.token == token).options(*options))
