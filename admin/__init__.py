@@ -2,10 +2,11 @@
 
 from flask import Flask
 
-from admin import auth, console, printing
+from admin import auth, complaints, console, printing
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(printing.bp)
+    app.register_blueprint(complaints.bp)
