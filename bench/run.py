@@ -170,21 +170,24 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true",
                         help="benchmark a throwaway PostgreSQL started for the run")
     parser.add_argument("--tickets", type=int, default=3200, help="tickets issued in all")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server worker processes (flask serve --workers)")
     args = parser.parse_args()
     with ExitStack() as stack:
         url = args.database_url
         if args.postgres:
             url = stack.enter_context(throwaway_postgres())
-        rows = run_all(url, args.tickets)
+        rows = run_all(url, args.tickets, args.workers)
     print("| benchmark | throughput | latency | correctness | target |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
 
 
-def run_all(url: str | None, tickets: int) -> list[str]:
+def run_all(url: str | None, tickets: int, workers: int) -> list[str]:
     engine = "PostgreSQL" if url else "SQLite"
+    engine += f", {workers} worker{'s' if workers > 1 else ''}"
     rows = []
-    with khiu_server(url) as ([base], token):
+    with khiu_server(url, workers=workers) as ([base], token):
         issue = bench_issue(base, 16, tickets // 16)
         rows.append(f"| issue ticket, 16 clients, {engine} | {issue['rate']:.0f} tickets/s | "
                     f"p50 {issue['p50']:.1f} ms, p99 {issue['p99']:.1f} ms | "

@@ -1,10 +1,86 @@
-"""Serve the app with waitress: many threads, because event streams hold a thread each."""
+"""Serve the app with waitress: many threads, because event streams hold a thread each.
+
+With --workers N above 1 the command forks N worker processes that each listen on the same
+port (SO_REUSEPORT, the kernel spreads connections), so a 2-core office server uses both
+cores. Workers share nothing but the database: SQLite queues their writers on its lock, and
+live screens hear the other workers' events through the event watcher (kiosk/events.py).
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import sys
+
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+
+from models import db
+
+
+def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    return sock
+
+
+def run_worker(app: Flask, host: str, port: int, threads: int, reuse_port: bool) -> None:
+    import waitress
+
+    sock = listening_socket(host, port, reuse_port)
+    waitress.serve(app, sockets=[sock], threads=threads, ident="khiu")
+
+
+def supervise(app: Flask, host: str, port: int, threads: int, workers: int) -> None:
+    """Fork the workers, restart one that dies, stop them all on SIGTERM or Ctrl-C."""
+    listening_socket(host, port, reuse_port=True).close()  # fail here if the port is taken
+    with app.app_context():
+        db.engine.dispose()  # no connection may be shared with a child
+    children: set[int] = set()
+    stopping = False
+
+    def fork_worker() -> None:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                run_worker(app, host, port, threads, reuse_port=True)
+            finally:
+                os._exit(0)
+        children.add(pid)
+
+    def stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        fork_worker()
+    while children:
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        children.discard(pid)
+        if not stopping:
+            click.echo(f"worker {pid} exited; starting another", err=True)
+            fork_worker()
+    sys.exit(0)
 
 
 @click.command("serve")
@@ -12,16 +88,20 @@ from flask.cli import with_appcontext
               help="Address to listen on; 0.0.0.0 to serve the office LAN.")
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", type=int, default=None,
-              help="Worker threads (default: SERVER_THREADS setting).")
+              help="Worker threads per process (default: SERVER_THREADS setting).")
+@click.option("--workers", type=click.IntRange(1, 16), default=None,
+              help="Worker processes on the same port (default: SERVER_WORKERS setting).")
 @with_appcontext
-def serve_command(host: str, port: int, threads: int | None) -> None:
+def serve_command(host: str, port: int, threads: int | None, workers: int | None) -> None:
     """Run Khiu with the waitress production server."""
-    import waitress
-
     app = current_app._get_current_object()
     threads = threads or app.config["SERVER_THREADS"]
-    click.echo(f"Khiu on http://{host}:{port}/ ({threads} threads)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="khiu")
+    workers = workers or app.config["SERVER_WORKERS"]
+    click.echo(f"Khiu on http://{host}:{port}/ ({workers} x {threads} threads)")
+    if workers == 1:
+        run_worker(app, host, port, threads, reuse_port=False)
+    else:
+        supervise(app, host, port, threads, workers)
 
 
 COMMANDS = [serve_command]

@@ -56,6 +56,8 @@ class Config:
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
     SIGNAGE_INTERVAL_SECONDS = _env_int("SIGNAGE_INTERVAL_SECONDS", 15)
     SERVER_THREADS = _env_int("SERVER_THREADS", 64)
+    # Processes serving the same port; 2 uses both cores of a small office server.
+    SERVER_WORKERS = _env_int("SERVER_WORKERS", 1)
     NODE_MODULES = os.environ.get("NODE_MODULES", str(PROJECT_ROOT / "node_modules"))
     # Shown on every manual (ITA E9): (Thai, English).
     COMPLAINT_CHANNELS = [

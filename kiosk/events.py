@@ -1,24 +1,31 @@
 """Queue events to live screens over Server-Sent Events.
 
 Domain operations write QueueEvent rows. After a commit that added some, the in-process broker
-wakes every stream at once; streams also poll the table, so calls made by another app process
-(several processes on one PostgreSQL) reach every board within a poll interval.
+wakes every stream at once. Writes made by another app process (several worker processes, or
+several servers on one PostgreSQL) wake it through one watcher thread per process: PostgreSQL
+LISTEN/NOTIFY, or SQLite's data_version, which moves when another connection commits. Streams
+also poll the table now and then, so nothing depends on a wake-up arriving.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from flask import Flask
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from models import QueueEvent, db
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 5.0
+WATCH_SECONDS = 0.01  # SQLite: how often the watcher reads data_version (no disk I/O)
+NOTIFY_CHANNEL = "khiu_events"
 HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 300.0  # then the browser reconnects (Last-Event-ID) and a thread is freed
 
@@ -46,8 +53,12 @@ broker = Broker()
 
 @event.listens_for(Session, "after_flush")
 def _remember_new_events(session: Session, flush_context) -> None:
-    if any(isinstance(obj, QueueEvent) for obj in session.new):
+    if not session.info.get("khiu_new_events") and \
+            any(isinstance(obj, QueueEvent) for obj in session.new):
         session.info["khiu_new_events"] = True
+        if session.get_bind().dialect.name == "postgresql":
+            # Delivered by PostgreSQL at commit, to the watchers of every process.
+            session.connection().exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
 @event.listens_for(Session, "after_commit")
@@ -59,6 +70,67 @@ def _wake_streams(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_events(session: Session) -> None:
     session.info.pop("khiu_new_events", None)
+
+
+class Watcher:
+    """One daemon thread per process and database that wakes the broker on others' writes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started: set[str] = set()
+
+    def ensure(self, database_url: str) -> None:
+        with self._lock:
+            if database_url in self._started:
+                return
+            self._started.add(database_url)
+        url = make_url(database_url)
+        target = self._listen_postgres if url.get_backend_name() == "postgresql" \
+            else self._watch_sqlite
+        threading.Thread(target=self._forever, args=(target, url), daemon=True,
+                         name="khiu-event-watcher").start()
+
+    @staticmethod
+    def _forever(target, url) -> None:
+        while True:
+            try:
+                target(url)
+            except Exception:  # the database restarted or is away: try again soon
+                if url.get_backend_name() == "sqlite" and not os.path.exists(url.database):
+                    return  # the database file is gone (a test's folder): nothing to watch
+                time.sleep(1)
+
+    @staticmethod
+    def _watch_sqlite(url) -> None:
+        import sqlite3
+
+        # mode=rw: never create a database file that is not there.
+        path = urllib.parse.quote(os.path.abspath(url.database))
+        connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True,
+                                     isolation_level=None)
+        try:
+            version = None
+            while True:
+                current = connection.execute("PRAGMA data_version").fetchone()[0]
+                if version is not None and current != version:
+                    broker.notify()
+                version = current
+                time.sleep(WATCH_SECONDS)
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _listen_postgres(url) -> None:
+        import psycopg
+
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            for _ in connection.notifies():
+                broker.notify()
+
+
+watcher = Watcher()
 
 
 def latest_event_id(office_id: int) -> int:
@@ -119,6 +191,7 @@ batches = BatchCache()
 def stream(app: Flask, channel: str, office_id: int, last_id: int, render: Render,
            stream_seconds: float = STREAM_SECONDS) -> Iterator[str]:
     """Yield SSE messages for events after last_id; render turns a batch into (name, data)."""
+    watcher.ensure(app.config["SQLALCHEMY_DATABASE_URI"])
     yield "retry: 2000\n\n"
     deadline = time.monotonic() + stream_seconds
     beat = time.monotonic() + HEARTBEAT_SECONDS

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import fcntl
+import os
 import threading
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -80,21 +82,25 @@ def _begin_sqlite(connection) -> None:
 def begin_write(session: Session | scoped_session) -> None:
     """Start the session's transaction as a writer.
 
-    On SQLite the write lock is taken at BEGIN (IMMEDIATE), so two writers queue on the busy
-    timeout instead of one failing when it upgrades a read lock. On PostgreSQL this is a plain
-    transaction; races there are settled by row locks (FOR UPDATE SKIP LOCKED) and UPSERTs.
+    On SQLite the write lock is taken at BEGIN (IMMEDIATE), so two writers queue instead of one
+    failing when it upgrades a read lock. On PostgreSQL this is a plain transaction; races there
+    are settled by row locks (FOR UPDATE SKIP LOCKED) and UPSERTs.
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.in_transaction():
         session.commit()
-    if session.get_bind().dialect.name == "sqlite":
-        # Writers of this process queue here, in order, instead of in SQLite's busy handler,
-        # which sleeps in growing steps and makes a busy morning slow at the tail.
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        # Writers queue here, in order, instead of in SQLite's busy handler, which sleeps in
+        # growing steps and makes a busy morning slow at the tail: the threads of a process on
+        # a lock, then the processes (several workers) on a lock file beside the database.
         if not _sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
             raise DatabaseBusy()
-        session.info["khiu_writer"] = True
+        session.info["khiu_writer"] = _lock_file(bind.url.database)
     try:
+        if session.info.get("khiu_writer") is not None:
+            fcntl.flock(session.info["khiu_writer"], fcntl.LOCK_EX)
         session.connection(execution_options={"sqlite_immediate": True})
     except BaseException:
         _release_writer(session)
@@ -103,6 +109,21 @@ def begin_write(session: Session | scoped_session) -> None:
 
 WRITER_WAIT_SECONDS = 10
 _sqlite_writer = threading.Lock()
+_lock_files: dict[tuple[int, str], int] = {}
+
+
+def _lock_file(database: str | None) -> int | None:
+    """This process's descriptor of the database's writer lock file (None for :memory:).
+
+    Opened per process id: a descriptor inherited through fork would share its lock with the
+    parent and the other workers, and exclude nobody.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    key = (os.getpid(), database)
+    if key not in _lock_files:
+        _lock_files[key] = os.open(f"{database}-khiu.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    return _lock_files[key]
 
 
 class DatabaseBusy(OperationalError):
@@ -113,7 +134,10 @@ class DatabaseBusy(OperationalError):
 
 
 def _release_writer(session: Session) -> None:
-    if session.info.pop("khiu_writer", False):
+    if "khiu_writer" in session.info:
+        descriptor = session.info.pop("khiu_writer")
+        if descriptor is not None:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
         _sqlite_writer.release()
 
 

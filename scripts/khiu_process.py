@@ -38,12 +38,12 @@ def prepare(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def serving(env: dict[str, str], threads: int = 64) -> Iterator[str]:
-    """One `flask serve` process; yields its base URL once it answers."""
+def serving(env: dict[str, str], threads: int = 64, workers: int = 1) -> Iterator[str]:
+    """One `flask serve` (with `workers` processes); yields its base URL once it answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port),
-         "--threads", str(threads)], cwd=ROOT, env=env,
+         "--threads", str(threads), "--workers", str(workers)], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,11 +62,12 @@ def serving(env: dict[str, str], threads: int = 64) -> Iterator[str]:
 
 
 @contextmanager
-def khiu_server(database_url: str | None = None, threads: int = 64,
-                processes: int = 1) -> Iterator[tuple[list[str], str]]:
-    """A prepared demo office served by `processes` processes: yields (base URLs, token)."""
+def khiu_server(database_url: str | None = None, threads: int = 64, processes: int = 1,
+                workers: int = 1) -> Iterator[tuple[list[str], str]]:
+    """A prepared demo office served by `processes` servers of `workers` worker processes
+    each: yields (base URLs, token)."""
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         env = demo_environment(folder, database_url)
         token = prepare(env)
-        bases = [stack.enter_context(serving(env, threads)) for _ in range(processes)]
+        bases = [stack.enter_context(serving(env, threads, workers)) for _ in range(processes)]
         yield bases, token

@@ -51,4 +51,5 @@ def test_a_call_through_one_process_reaches_a_board_on_the_other(pg_empty_app):
         finally:
             connection.close()
     assert "A001" in text and "ช่องบริการ หนึ่ง" in text
-    assert elapsed < 5
+    # The streams' own poll is 5 s: arriving well before it means LISTEN/NOTIFY woke them.
+    assert elapsed < 2.5
