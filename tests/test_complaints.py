@@ -203,3 +203,22 @@ def test_the_staff_list_filters_and_puts_the_nearest_deadline_first(app, sup):
         office, category=ComplaintCategory.MISCONDUCT)).all() == [done]
     assert db.session.scalars(staff_complaints(office, status=S.RECEIVED)).all() == \
         [older, newer]
+
+
+def test_the_same_rules_hold_on_postgresql(pg_app, monkeypatch):
+    """A clashing code must undo only its savepoint (PostgreSQL aborts a whole transaction on
+    an error otherwise), and the staff list's ordering and overdue filter run there too."""
+    add_staff(pg_app, "sup", Role.SUPERVISOR, "REG")
+    with pg_app.app_context():
+        now = now_utc()
+        late = file("NUL\x00 ไม่ทำให้ล้ม", now=now - timedelta(days=16))
+        codes = iter([late.code, "C-2345-6789"])
+        monkeypatch.setattr(complaints, "new_complaint_code", lambda: next(codes))
+        fresh = file(service=service("REV-SIGNTAX"))
+        assert (fresh.code, fresh.section.code) == ("C-2345-6789", "REV")
+        move(fresh, S.ANSWERED, reply="ตอบแล้ว")
+        office = current_office()
+        assert db.session.scalars(staff_complaints(office, now=now)).all() == [late, fresh]
+        assert db.session.scalars(staff_complaints(office, overdue=True, now=now)).all() == \
+            [late]
+        assert db.session.get(Complaint, late.id).text == "NUL ไม่ทำให้ล้ม"
