@@ -93,7 +93,9 @@ def form():
 
 @bp.post("/")
 def submit():
-    form = {key: request.form.get(key, "") for key in ("category", "about", "text", "contact")}
+    # NUL never belongs in a form field, and PostgreSQL refuses it even in a lookup.
+    form = {key: request.form.get(key, "").replace("\x00", "")
+            for key in ("category", "about", "text", "contact")}
     channel = "phone" if session.get("phone") else "kiosk"
     begin_write(db.session)
     try:

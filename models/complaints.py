@@ -292,7 +292,7 @@ def normalize_code(raw: str | None) -> str:
     if len(chars) == 9 and chars[0] == "C":
         chars = chars[1:]
     if len(chars) != 8:
-        return (raw or "").strip().upper()[:16]
+        return ""  # no code has another shape; "" is never found
     return f"C-{chars[:4]}-{chars[4:]}"
 
 

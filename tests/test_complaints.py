@@ -24,7 +24,7 @@ from models.complaints import (
     staff_complaints,
 )
 from tests.queue_helpers import service, staff
-from tests.staff_helpers import add_staff
+from tests.staff_helpers import add_staff, csrf, sign_in
 from web.office import current_office
 from web.thaitime import format_date
 
@@ -120,6 +120,11 @@ def test_a_clashing_code_is_drawn_again(app, sup, monkeypatch):
                                    "23456789", " 2345-6789 "])
 def test_codes_are_found_however_they_are_typed(typed):
     assert normalize_code(typed) == "C-2345-6789"
+
+
+@pytest.mark.parametrize("typed", ["", "C-2345-67", "C-2345-67890", "\x00", "<script>"])
+def test_anything_else_is_no_code_at_all(typed):
+    assert normalize_code(typed) == ""
 
 
 # --- Handling -------------------------------------------------------------------------------
@@ -222,3 +227,18 @@ def test_the_same_rules_hold_on_postgresql(pg_app, monkeypatch):
         assert db.session.scalars(staff_complaints(office, overdue=True, now=now)).all() == \
             [late]
         assert db.session.get(Complaint, late.id).text == "NUL ไม่ทำให้ล้ม"
+    client = pg_app.test_client()
+    sign_in(client, "sup")
+    page = client.get("/staff/complaints/?overdue=1").get_data(as_text=True)
+    assert late.code in page and fresh.code not in page and "complaint-overdue" in page
+
+
+def test_nul_characters_from_a_browser_are_no_server_error_on_postgresql(pg_app):
+    client = pg_app.test_client()
+    for url in ("/complaints/track/C-2345-%00", "/complaints/track?code=%00",
+                "/complaints/received/%00"):
+        assert client.get(url).status_code == 404, url
+    token = csrf(client, "/complaints/")
+    response = client.post("/complaints/", data={"csrf_token": token, "category": "service",
+                                                 "about": "svc:\x00", "text": "x"})
+    assert response.status_code == 422
