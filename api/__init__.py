@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import openapi, v1
+from api import openapi, ratings, v1
 from api.errors import ApiError, error_response
 from models import db
 
@@ -12,6 +12,8 @@ from models import db
 def init_app(app: Flask, csrf) -> None:
     csrf.exempt(v1.bp)
     app.register_blueprint(v1.bp)
+    csrf.exempt(ratings.bp)
+    app.register_blueprint(ratings.bp)
     app.register_blueprint(openapi.bp)
 
     @app.errorhandler(ApiError)

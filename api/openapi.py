@@ -19,6 +19,8 @@ ERROR = _json(_ref("Error"), "Error")
 TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 BEARER = [{"bearer": []}]
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+SCORE = {"type": "integer", "minimum": 1, "maximum": 5}
+NULLABLE_SCORE = {"type": ["integer", "null"], "minimum": 1, "maximum": 5}
 
 
 def _action(summary: str, with_body: dict | None = None) -> dict:
@@ -74,6 +76,17 @@ SPEC = {
         "/api/v1/tickets/{token}/finish": _action("Finish the visit"),
         "/api/v1/tickets/{token}/transfer": _action("Send the visitor to another service",
                                                     _ref("Transfer")),
+        "/api/v1/tickets/{token}/rating": {"post": {
+            "summary": "Rate a finished visit once (the ticket's token is the secret; no "
+                       "bearer token)",
+            "parameters": [TOKEN],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("NewRating")}}},
+            "responses": {"201": _json(_ref("Rating"), "Stored"),
+                          "400": ERROR, "404": ERROR,
+                          "409": _json(_ref("Error"), "already_rated, not_finished or "
+                                                      "window_closed"),
+                          "422": _json(_ref("Error"), "An invalid score or answer")}}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -136,6 +149,34 @@ SPEC = {
                          "properties": {"service": {"type": "string"},
                                         "position": {"type": "string",
                                                      "enum": ["front", "back"]}}},
+            "NewRating": {"type": "object", "required": ["score"], "additionalProperties": False,
+                          "properties": {
+                              "score": SCORE,
+                              "answers": {"type": ["object", "null"],
+                                          "additionalProperties": False,
+                                          "properties": {"clarity": SCORE, "speed": SCORE,
+                                                         "courtesy": SCORE}},
+                              "extra_payment_asked": {"type": ["boolean", "null"]},
+                              "comment": {"type": ["string", "null"], "maxLength": 1000}}},
+            "Rating": {"type": "object",
+                       "required": ["ticket", "score", "answers", "extra_payment_asked",
+                                    "comment", "channel", "created_at", "credits"],
+                       "properties": {
+                           "ticket": {"type": "string"}, "score": SCORE,
+                           "answers": {"type": "object", "properties": {
+                               "clarity": NULLABLE_SCORE, "speed": NULLABLE_SCORE,
+                               "courtesy": NULLABLE_SCORE}},
+                           "extra_payment_asked": {"type": ["boolean", "null"]},
+                           "comment": {"type": "string"},
+                           "channel": {"type": "string", "enum": ["kiosk", "phone", "api"]},
+                           "created_at": {"type": "string", "format": "date-time"},
+                           "credits": {"type": "array", "items": {
+                               "type": "object",
+                               "required": ["staff", "counter", "section", "service"],
+                               "properties": {"staff": {"type": ["string", "null"]},
+                                              "counter": {"type": "string"},
+                                              "section": {"type": "string"},
+                                              "service": {"type": "string"}}}}}},
         },
     },
 }

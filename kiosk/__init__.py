@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from kiosk import board, catalog, complaints, signage, tickets
+from kiosk import board, catalog, complaints, rating, signage, tickets
 
 
 def register(app: Flask) -> None:
@@ -10,4 +10,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(signage.bp)
     app.register_blueprint(tickets.bp)
     app.register_blueprint(board.bp)
+    app.register_blueprint(rating.bp)
     app.register_blueprint(complaints.bp)

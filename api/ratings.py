@@ -1,0 +1,75 @@
+"""POST /api/v1/tickets/{token}/rating: the exit rating from another device.
+
+No bearer token: like the status page, the ticket's unguessable token is the secret.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import select
+
+from api.errors import ApiError
+from api.v1 import find_ticket, iso, json_body, queue_error
+from models import Counter, Rating, RatingCredit, Section, Service, Staff, db
+from models.alerts import raise_alerts
+from models.base import begin_write
+from models.ratings import Aspect, RatingChannel, RatingError, rate_visit
+
+bp = Blueprint("api_ratings", __name__, url_prefix="/api/v1")
+
+FIELDS = {"score", "answers", "extra_payment_asked", "comment"}
+
+
+def _credits(rating: Rating) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        select(Staff.display_name, Counter.label, Section.code, Service.code)
+        .select_from(RatingCredit)
+        .outerjoin(Staff, Staff.id == RatingCredit.staff_id)
+        .join(Counter, Counter.id == RatingCredit.counter_id)
+        .join(Section, Section.id == RatingCredit.section_id)
+        .join(Service, Service.id == RatingCredit.service_id)
+        .where(RatingCredit.rating_id == rating.id).order_by(RatingCredit.id))
+    return [{"staff": staff, "counter": counter, "section": section, "service": service}
+            for staff, counter, section, service in rows]
+
+
+def rating_json(rating: Rating) -> dict[str, Any]:
+    """The stored rating and whom it credits; there is no personal data to return."""
+    return {
+        "ticket": rating.ticket.number,
+        "score": rating.score,
+        "answers": {aspect.value: getattr(rating, aspect.value) for aspect in Aspect},
+        "extra_payment_asked": rating.extra_payment_asked,
+        "comment": rating.comment,
+        "channel": rating.channel.value,
+        "created_at": iso(rating.created_at),
+        "credits": _credits(rating),
+    }
+
+
+@bp.post("/tickets/<token>/rating")
+def rate(token: str):
+    body = json_body()
+    unknown = sorted(set(body) - FIELDS)
+    if unknown:
+        # A misspelt key would silently drop an answer (worst for the extra-payment question).
+        raise ApiError(422, "invalid", "Unknown field(s): " + ", ".join(unknown))
+    comment = body.get("comment")
+    begin_write(db.session)
+    ticket = find_ticket(token)
+    try:
+        rating = rate_visit(
+            db.session, ticket, body.get("score"), answers=body.get("answers"),
+            extra_payment_asked=body.get("extra_payment_asked"),
+            comment="" if comment is None else comment, channel=RatingChannel.API,
+            window=timedelta(hours=current_app.config["RATING_WINDOW_HOURS"]))
+        raise_alerts(db.session, rating)
+    except RatingError as exc:
+        raise queue_error(exc) from exc
+    db.session.commit()
+    response = jsonify(rating_json(rating))
+    response.status_code = 201
+    return response
