@@ -150,16 +150,18 @@ def test_phone_rates_from_the_status_page(browser, live_server, app, artifacts):
         boxes = [faces.nth(i).bounding_box() for i in range(5)]
         assert all(box["width"] <= PHONE["width"] for box in boxes)
         assert too_small(page, ".face-choice, .choice, .rate-submit") == []
-        shot(page, artifacts, "02-phone-form.png", full_page=True)
+        shot(page, artifacts, "02-phone-form.png")
         page.locator(".face-choice.score-5").tap()
+        expect(page.locator(".rate-submit")).to_be_in_viewport()
+        shot(page, artifacts, "03-phone-face-chosen.png")
         page.locator(".rate-submit").tap()
         page.wait_for_url(f"**/t/{token}/rate/thanks")
-        shot(page, artifacts, "03-phone-thanks.png")
+        shot(page, artifacts, "04-phone-thanks.png")
         page.locator(".rate-thanks a").tap()
         page.wait_for_url(f"**/t/{token}")
         expect(page.locator(".rated-note")).to_contain_text("ท่านประเมินการมาติดต่อครั้งนี้แล้ว")
         assert path_of(page) == f"/t/{token}"
-        shot(page, artifacts, "04-status-rated.png")
+        shot(page, artifacts, "05-status-rated.png")
 
     rating, _ = the_rating(app)
     assert (rating.score, rating.channel) == (5, RatingChannel.PHONE)

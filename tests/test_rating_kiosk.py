@@ -137,8 +137,10 @@ def not_finished_ticket(app, state: str) -> tuple[str, str]:
         if state != "waiting":
             begin_write(db.session)
             called = call_next(db.session, counter("1"), staff("reg1"))
-            {"called": lambda t: None, "serving": lambda t: start(db.session, t),
-             "no_show": lambda t: no_show(db.session, t)}[state](called)
+            if state == "serving":
+                start(db.session, called)
+            elif state == "no_show":
+                no_show(db.session, called)
             db.session.commit()
         return ticket.token, ticket.number
 
