@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import timedelta
 
 import pytest
@@ -136,3 +137,24 @@ def test_the_openapi_document_describes_the_rating(client):
     rating = spec["components"]["schemas"]["Rating"]
     assert set(rating["required"]) == {"ticket", "score", "answers", "extra_payment_asked",
                                        "comment", "channel", "created_at", "credits"}
+
+
+def test_simultaneous_ratings_on_postgresql_store_one(pg_app):
+    with pg_app.app_context():
+        token = served_visit("REG-BIRTH", [("1", "reg1")]).token
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def post(score: int) -> None:
+        client = pg_app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/tickets/{token}/rating", json={"score": score})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post, args=(score,)) for score in (1, 2, 4, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409]
+    assert len(stored(pg_app)) == 1

@@ -288,3 +288,16 @@ def test_phone_refusals_lead_back_to_the_ticket(app, client):
     assert client.get(f"/t/{old}/rate").status_code == 409
     assert client.get(f"/t/{old}/rate/thanks").headers["Location"] == f"/t/{old}/rate"
     assert ratings(app) == []
+
+
+def test_the_kiosk_flow_on_postgresql(pg_app):
+    client = pg_app.test_client()
+    token, number = transferred_visit(pg_app)
+    url = form_url(client, number)
+    assert "นางมาลี รุ่งเรือง" in text(client.get(url))
+    assert submit(client, url, score="4", extra_payment="yes").status_code == 303
+    assert submit(client, url, score="4").status_code == 409
+    assert "ท่านประเมินการมาติดต่อครั้งนี้แล้ว" in text(client.get(f"/t/{token}"))
+    with pg_app.app_context():
+        assert len(db.session.scalars(select(RatingCredit)).all()) == 2
+        assert len(db.session.scalars(select(Alert)).all()) == 2
