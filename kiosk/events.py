@@ -17,15 +17,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from models import QueueEvent, db
+from models.tickets import EVENTS_CHANNEL, on_events_committed
 
 POLL_SECONDS = 5.0
 WATCH_SECONDS = 0.01  # SQLite: how often the watcher reads data_version (no disk I/O)
-NOTIFY_CHANNEL = "khiu_events"
 HEARTBEAT_SECONDS = 15.0
 STREAM_SECONDS = 300.0  # then the browser reconnects (Last-Event-ID) and a thread is freed
 
@@ -51,25 +50,9 @@ class Broker:
 broker = Broker()
 
 
-@event.listens_for(Session, "after_flush")
-def _remember_new_events(session: Session, flush_context) -> None:
-    if not session.info.get("khiu_new_events") and \
-            any(isinstance(obj, QueueEvent) for obj in session.new):
-        session.info["khiu_new_events"] = True
-        if session.get_bind().dialect.name == "postgresql":
-            # Delivered by PostgreSQL at commit, to the watchers of every process.
-            session.connection().exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_streams(session: Session) -> None:
-    if session.info.pop("khiu_new_events", False):
-        broker.notify()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_events(session: Session) -> None:
-    session.info.pop("khiu_new_events", None)
+@on_events_committed
+def _wake_streams(kinds: set[str]) -> None:
+    broker.notify()
 
 
 class Watcher:
@@ -125,7 +108,7 @@ class Watcher:
 
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            connection.execute(f"LISTEN {EVENTS_CHANNEL}")
             for _ in connection.notifies():
                 broker.notify()
 

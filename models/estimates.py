@@ -12,13 +12,14 @@ import time
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.catalog import Service
-from models.queue import QueueEvent, SegmentOutcome, Ticket, TicketStatus, VisitSegment
+from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.staff import Counter, counter_service
+from models.tickets import on_events_committed
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
@@ -106,21 +107,10 @@ class _PaceCache:
 pace = _PaceCache()
 
 
-@event.listens_for(Session, "after_flush")
-def _note_pace_changes(session: Session, flush_context) -> None:
-    if any(isinstance(obj, QueueEvent) and obj.kind != "issued" for obj in session.new):
-        session.info["khiu_pace_changed"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_pace(session: Session) -> None:
-    if session.info.pop("khiu_pace_changed", False):
+@on_events_committed
+def _forget_pace(kinds: set[str]) -> None:
+    if kinds - {"issued"}:  # a new ticket changes neither figure
         pace.clear()
-
-
-@event.listens_for(Session, "after_rollback")
-def _keep_pace(session: Session) -> None:
-    session.info.pop("khiu_pace_changed", None)
 
 
 def eta_minutes(session: Session, service: Service, ahead: int, day: date) -> int:

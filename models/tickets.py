@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
 from models.base import local, now_utc
 from models.catalog import Office, Service
-from models.queue import PriorityReason, QueueEvent, Ticket, TicketSequence
+from models.queue import PriorityReason, QueueEvent, Ticket
 
 TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
 
@@ -32,29 +32,58 @@ def business_day(moment: datetime) -> date:
     return local(moment).date()
 
 
+# The same UPSERT ... RETURNING reads right on SQLite (3.35+) and PostgreSQL; written out once
+# because it runs inside the writers' critical section on every ticket.
+NEXT_NUMBER = text(
+    "INSERT INTO ticket_sequence (office_id, prefix, business_day, last_number) "
+    "VALUES (:office_id, :prefix, :day, 1) "
+    "ON CONFLICT (office_id, prefix, business_day) "
+    "DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
+    "RETURNING last_number").bindparams(bindparam("day", type_=Date))
+
+
 def next_number(session: Session, office_id: int, prefix: str, day: date) -> int:
     """Bump and return the day's counter for a prefix in one atomic statement."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(TicketSequence)
-        .values(office_id=office_id, prefix=prefix, business_day=day, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["office_id", "prefix", "business_day"],
-            set_={"last_number": TicketSequence.last_number + 1},
-        )
-        .returning(TicketSequence.last_number)
-    )
-    return session.execute(statement).scalar_one()
+    return session.execute(NEXT_NUMBER, {"office_id": office_id, "prefix": prefix,
+                                         "day": day}).scalar_one()
+
+
+EVENTS = QueueEvent.__table__
+# PostgreSQL channel told of every transaction that wrote events (delivered at its commit).
+EVENTS_CHANNEL = "khiu_events"
+_listeners: list[Callable[[set[str]], None]] = []
+
+
+def on_events_committed(listener: Callable[[set[str]], None]) -> Callable[[set[str]], None]:
+    """Register listener(kinds), called in this process after a commit that wrote events."""
+    _listeners.append(listener)
+    return listener
 
 
 def record_event(session: Session, ticket: Ticket | None, kind: str, counter_id: int | None = None,
-                 office_id: int | None = None, **data) -> QueueEvent:
-    event = QueueEvent(office_id=office_id if office_id is not None else ticket.office_id,
-                       kind=kind, ticket_id=ticket.id if ticket else None,
-                       counter_id=counter_id, data=data)
-    session.add(event)
-    return event
+                 office_id: int | None = None, **data) -> None:
+    """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
+    session.execute(EVENTS.insert().values(
+        office_id=office_id if office_id is not None else ticket.office_id, kind=kind,
+        ticket_id=ticket.id if ticket else None, counter_id=counter_id, data=data,
+        created_at=now_utc()))
+    kinds = session.info.setdefault("khiu_event_kinds", set())
+    if not kinds and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {EVENTS_CHANNEL}"))
+    kinds.add(kind)
+
+
+@event.listens_for(Session, "after_commit")
+def _events_committed(session: Session) -> None:
+    kinds = session.info.pop("khiu_event_kinds", None)
+    if kinds:
+        for listener in _listeners:
+            listener(kinds)
+
+
+@event.listens_for(Session, "after_rollback")
+def _events_dropped(session: Session) -> None:
+    session.info.pop("khiu_event_kinds", None)
 
 
 def _lock_idempotency_key(session: Session, office: Office, key: str) -> None:
@@ -67,9 +96,13 @@ def _lock_idempotency_key(session: Session, office: Office, key: str) -> None:
                         {"k": f"ticket:{office.id}:{key}"})
 
 
+FIND_BY_KEY = text("SELECT id FROM ticket WHERE office_id = :office_id "
+                   "AND idempotency_key = :key")
+
+
 def find_by_idempotency_key(session: Session, office: Office, key: str) -> Ticket | None:
-    return session.scalar(select(Ticket).where(Ticket.office_id == office.id,
-                                               Ticket.idempotency_key == key))
+    found = session.execute(FIND_BY_KEY, {"office_id": office.id, "key": key}).scalar()
+    return session.get(Ticket, found) if found is not None else None
 
 
 def issue_ticket(
