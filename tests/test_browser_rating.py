@@ -42,6 +42,11 @@ def too_small(page: Page, selector: str) -> list[str]:
     return small
 
 
+def overflows(page: Page) -> bool:
+    """Wider than the screen: something would be cut off or need sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
 def test_kiosk_rating_by_touch_keypad(browser, live_server, app, artifacts):
     _, number = transferred_visit(app)
     assert number == "D001"
@@ -150,7 +155,12 @@ def test_phone_rates_from_the_status_page(browser, live_server, app, artifacts):
         boxes = [faces.nth(i).bounding_box() for i in range(5)]
         assert all(box["width"] <= PHONE["width"] for box in boxes)
         assert too_small(page, ".face-choice, .choice, .rate-submit") == []
+        assert not overflows(page)
         shot(page, artifacts, "02-phone-form.png")
+        page.goto(f"{live_server}/t/{token}/rate?lang=en")  # longer words, same width
+        assert not overflows(page)
+        shot(page, artifacts, "02-phone-form-en.png")
+        page.goto(f"{live_server}/t/{token}/rate?lang=th")
         page.locator(".face-choice.score-5").tap()
         expect(page.locator(".rate-submit")).to_be_in_viewport()
         shot(page, artifacts, "03-phone-face-chosen.png")

@@ -281,8 +281,10 @@ def test_phone_refusals_lead_back_to_the_ticket(app, client):
     assert page.status_code == 409 and "ยังให้บริการไม่เสร็จ" in text(page)
     assert f'href="/t/{waiting}"' in text(page) and "data-idle-seconds" not in text(page)
     assert submit(client, f"/t/{waiting}/rate").status_code == 409
-    unknown = client.get(f"/t/{secrets.token_urlsafe(24)}/rate")
+    missing = secrets.token_urlsafe(24)
+    unknown = client.get(f"/t/{missing}/rate")
     assert unknown.status_code == 404 and "We could not find this ticket" in text(unknown)
+    assert f'href="/t/{missing}"' not in text(unknown)  # no link to a page that is not there
     old, _ = visit(app, path=[("2", "reg2")], now=now_utc() - timedelta(hours=30))
     assert "/rate" not in text(client.get(f"/t/{old}"))  # window closed: nothing to offer
     assert client.get(f"/t/{old}/rate").status_code == 409
