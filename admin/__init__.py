@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from admin import auth, complaints, console, printing
+from admin import auth, complaints, console, manage, printing
 
 
 def register(app: Flask) -> None:
@@ -10,3 +10,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(console.bp)
     app.register_blueprint(printing.bp)
     app.register_blueprint(complaints.bp)
+    app.register_blueprint(manage.bp)

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
+
 from flask import current_app, g
 from sqlalchemy import select
 
 from models import Office, db
 from models.base import now_utc
-from models.hours import OpeningHours
+from models.hours import OpeningHours, parse_hours
+
+log = logging.getLogger("khiu")
+
+
+@lru_cache(maxsize=16)
+def _parsed_hours(spec: str) -> OpeningHours | None:
+    # Keyed by the text itself, so an admin's change is honoured on the next request while
+    # the kiosk's every page does not parse the same hours again.
+    try:
+        return parse_hours(spec)
+    except ValueError as exc:
+        log.error("office opening hours %r cannot be read (%s); using OPENING_HOURS", spec, exc)
+        return None
 
 
 def opening_hours() -> OpeningHours:
-    """OPENING_HOURS, read once when the app was created."""
-    return current_app.extensions["khiu_hours"]
+    """The hours an admin set for the office, else OPENING_HOURS (read at start-up)."""
+    stored = current_office().opening_hours
+    parsed = _parsed_hours(stored) if stored else None
+    return parsed or current_app.extensions["khiu_hours"]
 
 
 def office_open() -> bool:

@@ -1,0 +1,113 @@
+"""Managing counters (ช่องบริการ): label, section, the services each one calls, (de)activation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from admin.manage.catalog import sections_with_services
+from admin.manage.common import (
+    admin_only,
+    commit_audited,
+    done,
+    field_errors,
+    form_text,
+    owned,
+)
+from models import Counter, Section, Service, db
+from models.base import begin_write
+from models.office_admin import AdminError, save_counter, set_counter_active
+from web.office import current_office
+
+bp = Blueprint("counters", __name__, url_prefix="/counters")
+
+
+@bp.get("/")
+@admin_only
+def index():
+    counters = db.session.scalars(
+        select(Counter).where(Counter.office_id == current_office().id)
+        .options(selectinload(Counter.services), selectinload(Counter.section))
+        .order_by(Counter.sort_order, Counter.id)).all()
+    return render_template("manage/counters.html", counters=counters)
+
+
+def _render_form(counter: Counter | None, values: dict, error: AdminError | None = None,
+                 status: int = 200):
+    return render_template("manage/counter_form.html", counter=counter, values=values,
+                           sections=sections_with_services(), errors=field_errors(error)), status
+
+
+@bp.get("/new")
+@admin_only
+def new():
+    return _render_form(None, {"label": "", "section_id": None, "service_ids": []})
+
+
+@bp.get("/<int:counter_id>/edit")
+@admin_only
+def edit(counter_id: int):
+    counter = owned(Counter, counter_id)
+    return _render_form(counter, {"label": counter.label, "section_id": counter.section_id,
+                                  "service_ids": [s.id for s in counter.services]})
+
+
+@bp.post("/new")
+@admin_only
+def create():
+    return _save(None)
+
+
+@bp.post("/<int:counter_id>/edit")
+@admin_only
+def update(counter_id: int):
+    return _save(counter_id)
+
+
+def _save(counter_id: int | None):
+    office = current_office()
+    service_ids = {int(v) for v in request.form.getlist("services") if v.isdigit()}
+    section_id = request.form.get("section", "")
+    values = {"label": form_text("label", 16), "service_ids": sorted(service_ids),
+              "section_id": int(section_id) if section_id.isdigit() else None}
+    begin_write(db.session)
+    counter = owned(Counter, counter_id) if counter_id is not None else None
+    section = db.session.get(Section, values["section_id"] or 0)
+    services = db.session.scalars(select(Service).where(
+        Service.office_id == office.id, Service.id.in_(service_ids))).all()
+    try:
+        if section is None or section.office_id != office.id:
+            raise AdminError("section", "เลือกฝ่ายของช่องบริการ", "Choose the counter's section")
+        counter, changes = save_counter(db.session, office, counter, values["label"], section,
+                                        list(services))
+    except AdminError as exc:
+        db.session.rollback()
+        return _render_form(counter, values, exc, 422)
+    if counter_id is None:
+        commit_audited("counter.create", counter.label, changes=changes)
+        return done(f"เพิ่มช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} added",
+                    "manage.counters.index")
+    if changes:
+        commit_audited("counter.update", counter.label, changes=changes)
+    else:
+        db.session.rollback()
+    return done(f"บันทึกช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} saved",
+                "manage.counters.index")
+
+
+@bp.post("/<int:counter_id>/<any(activate, deactivate):verb>")
+@admin_only
+def set_active(counter_id: int, verb: str):
+    begin_write(db.session)
+    counter = owned(Counter, counter_id)
+    changes = set_counter_active(counter, verb == "activate")
+    if changes:
+        commit_audited(f"counter.{verb}", counter.label, changes=changes)
+    else:
+        db.session.rollback()
+    if verb == "activate":
+        return done(f"เปิดช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} is open",
+                    "manage.counters.index")
+    return done(f"ปิดช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} closed",
+                "manage.counters.index")
