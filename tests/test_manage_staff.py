@@ -43,7 +43,10 @@ def test_admin_creates_an_account_that_can_sign_in_and_no_password_is_logged(app
     assert sign_in(app.test_client(), "somsri", "somsri-pass-9").status_code == 303
     entry = audit_rows(app)[-1]
     assert (entry.action, entry.target, entry.staff.username) == ("staff.create", "somsri", ADMIN)
-    assert entry.detail["role"] == "counter" and entry.detail["password_generated"] is False
+    assert entry.detail == {"changes": {"username": [None, "somsri"],
+                                        "display_name": [None, "นางสมศรี ใจงาม"],
+                                        "role": [None, "counter"], "section": [None, "REG"]},
+                            "password_generated": False}
     assert "somsri-pass-9" not in str(entry.detail)
 
 

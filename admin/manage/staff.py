@@ -96,9 +96,10 @@ def create():
     except AdminError as exc:
         db.session.rollback()
         return _render_form(None, values, exc, 422)
-    commit_audited("staff.create", person.username, role=role.value,
-                   section=section.code if section else None,
-                   display_name=person.display_name, password_generated=not typed)
+    commit_audited("staff.create", person.username, changes={
+        "username": [None, person.username], "display_name": [None, person.display_name],
+        "role": [None, role.value], "section": [None, section.code if section else None]},
+        password_generated=not typed)
     if not typed:
         return shown_once(person, password)
     return done(f"เพิ่มบัญชี {person.username} แล้ว", f"Account {person.username} added",
