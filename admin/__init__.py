@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from admin import auth, complaints, console, manage, printing
+from admin import alerts, auth, complaints, console, manage, printing, reports, reports_export
 
 
 def register(app: Flask) -> None:
@@ -11,3 +11,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(printing.bp)
     app.register_blueprint(complaints.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(reports_export.bp)
+    app.register_blueprint(alerts.bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import openapi, ratings, v1
+from api import openapi, ratings, reports, v1
 from api.errors import ApiError, error_response
 from models import db
 
@@ -14,6 +14,7 @@ def init_app(app: Flask, csrf) -> None:
     app.register_blueprint(v1.bp)
     csrf.exempt(ratings.bp)
     app.register_blueprint(ratings.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(openapi.bp)
 
     @app.errorhandler(ApiError)

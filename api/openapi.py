@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from api.reports import OPENAPI_PATHS as REPORT_PATHS
+from api.reports import OPENAPI_SCHEMAS as REPORT_SCHEMAS
+
 bp = Blueprint("api_docs", __name__)
 
 
@@ -87,6 +90,7 @@ SPEC = {
                           "409": _json(_ref("Error"), "already_rated, not_finished or "
                                                       "window_closed"),
                           "422": _json(_ref("Error"), "An invalid score or answer")}}},
+        **REPORT_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -145,6 +149,7 @@ SPEC = {
                             "started_at": NULLABLE_TIME, "finished_at": NULLABLE_TIME,
                             "outcome": {"type": ["string", "null"],
                                         "enum": ["served", "transferred", "no_show", None]}}},
+            **REPORT_SCHEMAS,
             "Transfer": {"type": "object", "required": ["service"],
                          "properties": {"service": {"type": "string"},
                                         "position": {"type": "string",

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from kiosk import board, catalog, complaints, rating, signage, tickets
+from kiosk import board, catalog, complaints, rating, signage, tickets, transparency
 
 
 def register(app: Flask) -> None:
@@ -12,3 +12,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(board.bp)
     app.register_blueprint(rating.bp)
     app.register_blueprint(complaints.bp)
+    app.register_blueprint(transparency.bp)
