@@ -151,3 +151,25 @@ def test_bad_ranges_are_refused_with_a_reason_in_both_languages(start, end):
     with pytest.raises(PeriodError) as caught:
         parse_range(start, end, date(2026, 11, 24))
     assert caught.value.message_th and caught.value.message_en
+
+
+def test_the_same_figures_on_postgresql(pg_app):
+    """Durations, week and month buckets and the materialised CTE, compiled for PostgreSQL."""
+    with pg_app.app_context():
+        reports_scenario.build()
+        office = Scope(current_office().id)
+        report = build_report(db.session, office, DAY, min_ratings=2)
+        assert {row.code: figures_of(row) for row in report.staff
+                if row.code in EXPECTED_STAFF} == EXPECTED_STAFF
+        assert {row.code: figures_of(row) for row in report.sections} == EXPECTED_SECTIONS
+        assert figures_of(report.total) == (6, 5, 3.60, 65.0, 1, 1.3, 9.4, 83.3, 60.0, 71.4)
+        month = DateRange(date(2026, 11, 1), date(2026, 11, 30))
+        for every in (Every.WEEK, Every.MONTH):
+            points = build_report(db.session, office, month, min_ratings=2, every=every).trend
+            busy = [(p.start, p.figures.visits, p.figures.ratings) for p in points
+                    if p.figures.visits]
+            assert busy == [(date(2026, 11, 9) if every is Every.WEEK else date(2026, 11, 1),
+                             6, 5)]
+    client = pg_app.test_client()
+    for period in ("month", "year"):
+        assert client.get(f"/transparency/?period={period}").status_code == 200

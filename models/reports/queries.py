@@ -90,12 +90,13 @@ def roll_up(sums: Sums, key: str | None, kind: str,
         figures.visits += getattr(row, f"v_{kind}") or 0
         figures.no_shows += row.no_shows or 0
         figures.wait_n += row.wait_n
-        figures.wait_sum += row.wait_sum or 0.0
+        # float(): PostgreSQL sums numbers as NUMERIC (Decimal)
+        figures.wait_sum += float(row.wait_sum or 0)
         figures.service_n += row.service_n
-        figures.service_sum += row.service_sum or 0.0
+        figures.service_sum += float(row.service_sum or 0)
         figures.judged_n += row.judged_n or 0
         figures.within_n += row.within_n or 0
-        figures.standard_sum += row.standard_sum or 0.0
+        figures.standard_sum += float(row.standard_sum or 0)
     for row in sums.credits:
         if keep is not None and not keep(row):
             continue
