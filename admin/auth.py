@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 
-from models import Role, Staff, db
+from models import Role, Staff, db, throttle
+from models.base import begin_write, now_utc
 from web.office import current_office
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -58,11 +69,28 @@ def sign_in():
 def sign_in_post():
     username = request.form.get("username", "").strip().lower()[:64]
     password = request.form.get("password", "")[:200]
+    office_id = current_office().id
+    address = request.remote_addr or "unknown"
+    locked = throttle.lockout(db.session, office_id, username, address)
+    if locked is not None:
+        # Refused before the password is looked at, so guessing on learns nothing.
+        minutes = locked.minutes_left(now_utc())
+        response = make_response(render_template(
+            "auth/sign_in.html", next=request.form.get("next", ""), username=username,
+            locked_minutes=minutes), 429)
+        response.headers["Retry-After"] = str(minutes * 60)
+        return response
     staff = db.session.scalar(select(Staff).where(Staff.username == username,
-                                                  Staff.office_id == current_office().id))
+                                                  Staff.office_id == office_id))
     if staff is None or not staff.active or not staff.check_password(password):
+        begin_write(db.session)
+        throttle.record_failure(db.session, office_id, username, address)
+        db.session.commit()
         return render_template("auth/sign_in.html", next=request.form.get("next", ""),
                                username=username, failed=True), 401
+    begin_write(db.session)
+    throttle.clear_failures(db.session, office_id, username)
+    db.session.commit()
     session.clear()
     session["staff_id"] = staff.id
     # A password change or reset ends every other session of that account.

@@ -20,6 +20,15 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_bool(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise RuntimeError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def instance_secret_key(instance_path: str) -> str:
     """A random key kept in the instance folder, so sessions survive restarts.
 
@@ -73,6 +82,10 @@ class Config:
     MIN_RATINGS_TO_COMPARE = _env_int("MIN_RATINGS_TO_COMPARE", 10)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Set when the server is reached over HTTPS: the browser then never sends the cookie in clear.
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE")
+    # An instance for the kiosk touchscreen: every staff page and staff API route answers 404.
+    KIOSK_MODE = _env_bool("KIOSK_MODE")
     WTF_CSRF_TIME_LIMIT = None
 
 
@@ -82,3 +95,5 @@ class TestConfig(Config):
     OFFICE_CODE = "TEST"
     OPENING_HOURS = "always"
     BMA_OSS_URL = "https://oss.example.test/"
+    KIOSK_MODE = False
+    SESSION_COOKIE_SECURE = False

@@ -29,6 +29,7 @@ from models.queue import (
 )
 from models.ratings import Aspect, Rating, RatingChannel, RatingCredit, RatingError, rate_visit
 from models.staff import ApiToken, Counter, Role, Staff, counter_service
+from models.throttle import SignInFailure
 
 __all__ = [
     "Alert",
@@ -60,6 +61,7 @@ __all__ = [
     "SegmentOutcome",
     "Service",
     "ServiceStep",
+    "SignInFailure",
     "Staff",
     "StepKind",
     "Ticket",

@@ -1,0 +1,80 @@
+"""Security headers on every response, and the locked kiosk mode.
+
+Every script the pages run is the app's own (static/js, htmx from node_modules served under
+/assets), so the policy allows scripts from this origin only: an injected `<script>` or
+`onclick=` does not run. Style *attributes* stay allowed (`style-src-attr`) because report and
+transparency bars set their width inline; they cannot run code. htmx's own indicator `<style>`
+is switched off in base.html (`includeIndicatorStyles: false`), so no inline `<style>` element
+is needed.
+
+Kiosk mode (KIOSK_MODE=1) is a property of the whole server instance, not of a device: the
+touchscreen's Chromium points at an instance started with KIOSK_MODE=1 (its own port, same
+database), and that instance answers 404 to every staff page and every staff API route, as if
+they did not exist. A per-device cookie was rejected: cookies get cleared, and an instance that
+has no staff routes cannot be talked into showing them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, request
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    # Older browsers that ignore frame-ancestors.
+    "X-Frame-Options": "DENY",
+    # A status page's address holds the ticket's token: never send it to another site.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+# The only /api/ routes a kiosk-mode instance answers: those that need no staff token.
+PUBLIC_API_ENDPOINTS = frozenset({
+    "api_docs.spec",
+    "api_v1.services",
+    "api_v1.counters",
+    "api_v1.create_ticket",
+    "api_v1.get_ticket",
+    "api_ratings.rate",
+})
+
+
+def _add_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def staff_only_in_kiosk(path: str, endpoint: str | None) -> bool:
+    """Whether a kiosk-mode instance refuses this request (unknown addresses 404 anyway)."""
+    if path == "/staff" or path.startswith("/staff/"):
+        return True
+    if path == "/api" or path.startswith("/api/"):
+        return endpoint not in PUBLIC_API_ENDPOINTS
+    return False
+
+
+def _refuse_staff_routes() -> None:
+    if staff_only_in_kiosk(request.path, request.endpoint):
+        abort(404)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_add_headers)
+    if app.config.get("KIOSK_MODE"):
+        app.before_request(_refuse_staff_routes)
