@@ -77,4 +77,5 @@ def _refuse_staff_routes() -> None:
 def init_app(app: Flask) -> None:
     app.after_request(_add_headers)
     if app.config.get("KIOSK_MODE"):
-        app.before_request(_refuse_staff_routes)
+        # First of all before-request work, so even the CSRF check never sees these requests.
+        app.before_request_funcs.setdefault(None, []).insert(0, _refuse_staff_routes)

@@ -1,0 +1,161 @@
+"""Security headers and cookies, unguessable ticket tokens, and status/rating pages that show
+one visit only.
+
+Deactivated staff are locked out at once: see test_console.py
+(test_deactivated_staff_are_locked_out_at_once) and test_manage_staff.py
+(test_deactivated_member_is_locked_out_at_once_and_their_tokens_stop), not repeated here.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy import select
+
+from app import create_app
+from config import TestConfig
+from kiosk.rating_rules import kiosk_reference
+from models import Staff, db
+from tests.queue_helpers import issue
+from tests.staff_helpers import add_staff, sign_in
+from tests.visit_helpers import served_visit
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    policy = response.headers["Content-Security-Policy"]
+    directives = {}
+    for part in policy.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+def test_every_kind_of_response_carries_the_security_headers(app, client):
+    token = None
+    with app.app_context():
+        token = issue("REG-BIRTH").token
+    responses = {
+        "kiosk page": client.get("/"),
+        "status page": client.get(f"/t/{token}"),
+        "htmx fragment": client.get(f"/t/{token}", headers={"HX-Request": "true"}),
+        "own script": client.get("/static/js/kiosk.js"),
+        "htmx": client.get("/assets/vendor/htmx.min.js"),
+        "font": client.get("/assets/fonts/regular.ttf"),
+        "not found": client.get("/no-such-page"),
+        "API JSON": client.get("/api/v1/services"),
+        "API error": client.post("/api/v1/counters/1/call-next"),
+        "staff redirect": client.get("/staff/console/"),
+        "CSRF refusal": client.post("/complaints/"),
+    }
+    for what, response in responses.items():
+        response.close()
+        directives = csp_directives(response)
+        assert directives["script-src"] == ["'self'"], what
+        assert directives["default-src"] == ["'self'"], what
+        assert directives["frame-ancestors"] == ["'none'"], what
+        assert directives["object-src"] == ["'none'"], what
+        assert "'unsafe-inline'" not in directives["style-src"], what
+        assert response.headers["X-Content-Type-Options"] == "nosniff", what
+        assert response.headers["X-Frame-Options"] == "DENY", what
+        assert response.headers["Referrer-Policy"] == "same-origin", what
+
+
+def test_the_board_stream_carries_them_too(client):
+    response = client.get("/board/events")
+    try:
+        assert response.mimetype == "text/event-stream"
+        assert csp_directives(response)["script-src"] == ["'self'"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        response.close()
+
+
+def test_the_session_cookie_is_httponly_and_samesite(app):
+    add_staff(app, "somchai")
+    client = app.test_client()
+    response = sign_in(client, "somchai")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http on the office LAN unless told otherwise
+
+
+def test_the_session_cookie_is_secure_when_set(app, tmp_path):
+    secure = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI":
+                                     app.config["SQLALCHEMY_DATABASE_URI"],
+                                     "SESSION_COOKIE_SECURE": True})
+    try:
+        add_staff(secure, "somchai")
+        client = secure.test_client()
+        response = sign_in(client, "somchai")
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    finally:
+        with secure.app_context():
+            db.engine.dispose()
+
+
+def test_ticket_tokens_are_at_least_128_random_bits(app, client):
+    with app.app_context():
+        tickets = [issue("REG-BIRTH") for _ in range(40)]
+    tokens = [ticket.token for ticket in tickets]
+    assert len(set(tokens)) == len(tokens)
+    for token in tokens:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        assert len(raw) * 8 >= 128, token
+    # Neighbouring tickets share nothing guessable: no common prefix, most characters differ.
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        assert first[:4] != second[:4]
+        assert sum(a != b for a, b in zip(first, second, strict=True)) > len(first) // 2
+    # Neither the number nor a near miss opens a ticket.
+    assert client.get(f"/t/{tickets[0].number}").status_code == 404
+    assert client.get(f"/t/{tokens[0][:-1]}").status_code == 404
+    assert client.get(f"/t/{tokens[0]}").status_code == 200
+
+
+def test_a_tampered_kiosk_rating_link_opens_nothing(app, client):
+    with app.app_context(), app.test_request_context():
+        ticket = served_visit("REG-BIRTH", [("1", "reg1")])
+        reference = kiosk_reference(ticket)
+    assert client.get(f"/rate/v/{reference}").status_code == 200
+    forged = reference[:-2] + ("AA" if not reference.endswith("AA") else "BB")
+    response = client.get(f"/rate/v/{forged}")
+    assert response.status_code == 404
+    assert ticket.number not in response.get_data(as_text=True)
+
+
+def display_name(username: str) -> str:
+    return db.session.scalar(select(Staff.display_name).where(Staff.username == username))
+
+
+def test_status_and_rating_pages_show_one_visit_only(app, client):
+    with app.app_context(), app.test_request_context():
+        mine = served_visit("REG-BIRTH", [("1", "reg1")])
+        theirs = served_visit("REV-SIGNTAX", [("4", "rev1")])
+        waiting_mine = issue("REG-BIRTH")
+        waiting_theirs = issue("REG-BIRTH")
+        kiosk_form = f"/rate/v/{kiosk_reference(mine)}"
+        my_staff, their_staff = display_name("reg1"), display_name("rev1")
+    assert my_staff != their_staff
+    others = [theirs.number, theirs.token, their_staff, waiting_theirs.number,
+              waiting_theirs.token, waiting_mine.token]
+    pages = {
+        "status": (f"/t/{mine.token}", [mine.number]),
+        "status fragment": (f"/t/{mine.token}", [mine.number]),
+        "phone rating": (f"/t/{mine.token}/rate", [mine.number, my_staff]),
+        "kiosk rating": (kiosk_form, [mine.number, my_staff]),
+    }
+    for what, (url, own) in pages.items():
+        headers = {"HX-Request": "true"} if "fragment" in what else {}
+        response = client.get(url, headers=headers)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, what
+        for mine_shown in own:
+            assert mine_shown in html, (what, mine_shown)
+        for other in others:
+            assert other not in html, (what, other)
+    # A waiting ticket's page gives a count of people ahead, never their numbers.
+    waiting_page = client.get(f"/t/{waiting_theirs.token}").get_data(as_text=True)
+    assert waiting_theirs.number in waiting_page
+    for other in (waiting_mine.number, waiting_mine.token, mine.number, theirs.number,
+                  my_staff, their_staff):
+        assert other not in waiting_page, other
