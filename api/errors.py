@@ -36,7 +36,12 @@ def wants_json() -> bool:
 
 def http_error_as_json(error: HTTPException):
     status = error.code or 500
-    return error_response(status, HTTP_CODES.get(status, "error"), error.description or "")
+    response = error_response(status, HTTP_CODES.get(status, "error"), error.description or "")
+    # Keep what the error says besides its text, e.g. a 405's Allow header (RFC 9110).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def database_busy_as_json(error: OperationalError):

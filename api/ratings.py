@@ -50,6 +50,13 @@ def rating_json(rating: Rating) -> dict[str, Any]:
     }
 
 
+def _whole(value: Any) -> Any:
+    """3.0 is the integer 3 in JSON (and in the OpenAPI schema); 3.5 stays wrong."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 @bp.post("/tickets/<token>/rating")
 def rate(token: str):
     body = json_body()
@@ -57,12 +64,17 @@ def rate(token: str):
     if unknown:
         # A misspelt key would silently drop an answer (worst for the extra-payment question).
         raise ApiError(422, "invalid", "Unknown field(s): " + ", ".join(unknown))
-    comment = body.get("comment")
+    comment, answers = body.get("comment"), body.get("answers")
+    if answers is not None and not isinstance(answers, dict):
+        # The domain reads a falsy value (false, 0, "") as "no answers"; the API says it is wrong.
+        raise ApiError(422, "invalid", "'answers' is an object of aspect scores or null")
+    if answers:
+        answers = {aspect: _whole(value) for aspect, value in answers.items()}
     begin_write(db.session)
     ticket = find_ticket(token)
     try:
         rating = rate_visit(
-            db.session, ticket, body.get("score"), answers=body.get("answers"),
+            db.session, ticket, _whole(body.get("score")), answers=answers,
             extra_payment_asked=body.get("extra_payment_asked"),
             comment="" if comment is None else comment, channel=RatingChannel.API,
             window=timedelta(hours=current_app.config["RATING_WINDOW_HOURS"]))

@@ -19,6 +19,7 @@ from web.office import current_office, office_open
 from web.qr import public_url
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
 
 
 def json_body() -> dict[str, Any]:
@@ -160,7 +161,8 @@ def get_ticket(token: str):
 def call(counter_id: int):
     require_staff()
     begin_write(db.session)
-    counter = db.session.get(Counter, counter_id)
+    # An id past the databases' integer range is unknown, not an overflow in the driver (500).
+    counter = db.session.get(Counter, counter_id) if counter_id <= MAX_ID else None
     if counter is None or counter.office_id != current_office().id or not counter.active:
         raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
     try:
