@@ -89,6 +89,7 @@ def generate(visits: int, years: int = 2, seed: int = 4) -> None:
         no_show = rng.random() < 0.03
         moment, legs = start, []
         for leg, service in enumerate(route):
+            joined = moment  # a transfer puts the visitor back in a queue (ticket.queued_at)
             counter = rng.choice(desks[service.id])
             called = moment + timedelta(minutes=rng.uniform(1, 40))
             begun = None if no_show else called + timedelta(minutes=0.5)
@@ -110,7 +111,7 @@ def generate(visits: int, years: int = 2, seed: int = 4) -> None:
                         "business_day": day, "number": f"B{ticket_id:07d}",
                         "service_id": route[len(legs) - 1].id, "first_service_id": route[0].id,
                         "status": "no_show" if no_show else "finished", "issued_at": start,
-                        "queued_at": start, "to_front": False, "finished_at": moment})
+                        "queued_at": joined, "to_front": False, "finished_at": moment})
         if not no_show and rng.random() < 0.6:
             rating_id += 1
             score = rng.choice(SCORES)
