@@ -18,6 +18,7 @@ from collections import Counter as Tally
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
+from bench.reports import report_rows
 from scripts.khiu_process import khiu_server
 from scripts.postgres_server import throwaway_postgres
 from tests.load_helpers import KIOSK_SERVICES, Client
@@ -204,6 +205,8 @@ def run_all(url: str | None, tickets: int, workers: int) -> list[str]:
     printing = bench_print(30)
     rows.append(f"| ticket render + ESC/POS encode (576 dots) | — | mean {printing['mean']:.1f} ms,"
                 f" p95 {printing['p95']:.1f} ms | — | ≤ 30 ms |")
+    if url is None:  # report pages on 200,000 generated visits, SQLite (bench/reports.py)
+        rows.extend(report_rows())
     return rows
 
 
