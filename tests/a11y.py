@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page
 
 NODE_MODULES = Path(os.environ.get("NODE_MODULES", Path(__file__).parent.parent / "node_modules"))
@@ -30,6 +31,8 @@ label:has(> input[type=radio]), label:has(> input[type=checkbox])
 def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING) -> list[dict]:
     """axe's violations on the page as shown now, of the given impacts, WCAG 2.x A and AA rules
     plus best practices. Each: id, impact, help and the first few offending elements."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run `make setup` (npm ci) to install axe-core")
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
     result = page.evaluate("""async () => {

@@ -96,6 +96,8 @@ def audit(page: Page, name: str, lang: str, problems: dict[str, str], *,
     found = []
     if (html_lang := page.evaluate("document.documentElement.lang")) != lang:
         found.append(f'html lang="{html_lang}", expected "{lang}"')
+    if page.locator("h1").count() != 1:  # screen readers jump to it to learn where they are
+        found.append(f"{page.locator('h1').count()} level-one headings, expected 1")
     if violations := axe_violations(page):
         found.append(describe(violations))
     if touch and (small := small_targets(page)):
