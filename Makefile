@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: setup run test lint screenshots bench clean
+.PHONY: setup run test lint screenshots bench office-day clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -35,6 +35,10 @@ screenshots: setup
 bench: setup
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.run --postgres
+
+office-day: setup
+	$(BIN)/python -m bench.office_day
+	$(BIN)/python -m bench.office_day --postgres
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-artifacts
