@@ -16,6 +16,8 @@ MESSAGES = {
     403: ("ไม่มีสิทธิ์เข้าถึงหน้านี้", "You may not open this page"),
     404: ("ไม่พบหน้าที่ต้องการ", "Page not found"),
     405: ("ไม่รองรับคำขอนี้", "Method not allowed"),
+    413: ("ข้อมูลที่ส่งมายาวเกินไป กรุณาย่อให้สั้นลงแล้วลองอีกครั้ง",
+          "What you sent is too long. Please shorten it and try again"),
     500: ("ระบบขัดข้อง กรุณาลองใหม่หรือติดต่อเจ้าหน้าที่", "Something went wrong. Please try "
           "again or ask a staff member"),
     503: ("ระบบไม่ว่างชั่วคราว กรุณาลองใหม่อีกครั้ง", "The system is busy. Please try again"),
