@@ -153,7 +153,8 @@ class BatchCache:
     def next_batch(self, app: Flask, channel: str, office_id: int, last_id: int,
                    render: Render) -> tuple[int, list[tuple[str, str]]]:
         """(id of the newest event read, messages); messages is empty when nothing is new."""
-        key = (channel, office_id, last_id)
+        # Event ids are per database: two apps in one process (tests) never share a batch.
+        key = (app.config["SQLALCHEMY_DATABASE_URI"], channel, office_id, last_id)
         with self._lock:  # one stream computes, the others wait and then read its result
             if key in self._batches:
                 return self._batches[key]
