@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template
+from urllib.parse import parse_qsl
+
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -63,7 +65,34 @@ def _server_error(error: Exception):
     return error_page(500)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _unreadable(body: bytes) -> bool:
+    """An url-encoded body whose escapes are not UTF-8 (Werkzeug would keep "%FF" as text)."""
+    try:
+        parse_qsl(body.decode("ascii"), encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return True
+    return False
+
+
+def _refuse_unreadable_form():
+    """Refuse a form holding bytes that are not UTF-8 rather than store them garbled."""
+    if request.method != "POST" or request.mimetype not in FORM_TYPES:
+        return None
+    # Multipart values arrive decoded, with U+FFFD where bytes were not UTF-8.
+    raw = request.get_data(cache=True) if request.mimetype == FORM_TYPES[0] else b""
+    if _unreadable(raw) or any("\ufffd" in value for value in request.form.values()):
+        return error_page(400, "ข้อมูลที่ส่งมามีอักขระที่อ่านไม่ได้ กรุณาพิมพ์ใหม่อีกครั้ง",
+                          "What you sent contains characters that cannot be read. Please type "
+                          "it again")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    # First of all hooks: the raw body must be read before anything (CSRF) parses the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_form)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(OfficeNotSetUp, _not_set_up)
