@@ -193,8 +193,8 @@ def monthly():
     period, error = requested_month()
     report = build_report(db.session, scope, period, every=Every.DAY, services=True,
                           min_ratings=min_ratings(), comments=0)
-    complaints = complaint_stats(db.session, scope.office_id, period, now_utc(),
-                                 section_id=scope.section_id)
+    # Supervisors handle every complaint of the office (a citizen need not name a section).
+    complaints = complaint_stats(db.session, scope.office_id, period, now_utc())
     section = db.session.get(Section, scope.section_id) if scope.section_id else None
     return render_template(
         "reports/monthly.html", report=report, complaints=complaints, section=section,

@@ -56,10 +56,9 @@ class ComplaintStats:
         return sum(by_status.get(status, 0) for by_status in self.counts.values())
 
 
-def complaint_stats(session: Session, office_id: int, period: DateRange, now: datetime,
-                    section_id: int | None = None) -> ComplaintStats:
-    """Complaints received in period (Bangkok dates), as they stand now; of one section's
-    when section_id is given (complaints that named it)."""
+def complaint_stats(session: Session, office_id: int, period: DateRange,
+                    now: datetime) -> ComplaintStats:
+    """Complaints received in period (Bangkok dates), as they stand now."""
     start, end = utc_bounds(period)
     answered = Complaint.answered_at.is_not(None)
     statement = (
@@ -72,8 +71,6 @@ def complaint_stats(session: Session, office_id: int, period: DateRange, now: da
         .where(Complaint.office_id == office_id, Complaint.created_at >= start,
                Complaint.created_at < end)
         .group_by(Complaint.category, Complaint.status))
-    if section_id is not None:
-        statement = statement.where(Complaint.section_id == section_id)
     stats = ComplaintStats(by_category={category: ReplyFigures()
                                         for category in ComplaintCategory})
     for row in session.execute(statement):
