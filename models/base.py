@@ -6,6 +6,7 @@ import enum
 import fcntl
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -100,7 +101,7 @@ def begin_write(session: Session | scoped_session) -> None:
         session.info["khiu_writer"] = _lock_file(bind.url.database)
     try:
         if session.info.get("khiu_writer") is not None:
-            fcntl.flock(session.info["khiu_writer"], fcntl.LOCK_EX)
+            _lock_across_processes(session.info["khiu_writer"])
         session.connection(execution_options={"sqlite_immediate": True})
     except BaseException:
         _release_writer(session)
@@ -110,6 +111,23 @@ def begin_write(session: Session | scoped_session) -> None:
 WRITER_WAIT_SECONDS = 10
 _sqlite_writer = threading.Lock()
 _lock_files: dict[tuple[int, str], int] = {}
+
+
+def _lock_across_processes(descriptor: int) -> None:
+    """Take the lock file, or raise DatabaseBusy after WRITER_WAIT_SECONDS.
+
+    flock has no timeout; one thread per process waits here (the others wait on the thread
+    lock), so polling in short steps costs nothing while a write is usually ~1 ms long.
+    """
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy() from None
+            time.sleep(0.0005)
 
 
 def _lock_file(database: str | None) -> int | None:
