@@ -12,6 +12,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.calling import current_ticket
 from models.catalog import Office, Section, Service
 from models.catalog_edit import Changes, assign
 from models.hours import parse_hours
@@ -170,7 +171,19 @@ def save_counter(session: Session, office: Office, counter: Counter | None, labe
     return counter, changes
 
 
-def set_counter_active(counter: Counter, active: bool) -> Changes:
+def set_counter_active(session: Session, counter: Counter, active: bool) -> Changes:
+    """Closing refuses while a ticket is called or served there: the console of a closed
+    window is gone, so nobody could finish, transfer or no-show that ticket."""
+    if not active and counter.active:
+        ticket = current_ticket(session, counter)
+        if ticket is not None:
+            raise AdminError("active",
+                             f"ปิดช่องบริการ {counter.label} ไม่ได้ ยังมีคิว {ticket.number} "
+                             "ที่เรียกหรือกำลังให้บริการอยู่ ให้จบงาน ส่งต่อ หรือบันทึกว่าไม่มา"
+                             "ก่อน",
+                             f"Counter {counter.label} cannot be closed: ticket {ticket.number} "
+                             "is called or being served there; finish, transfer or mark it "
+                             "as a no-show first")
     changes = assign(counter, {"active": active})
     if changes and not active:
         # Nobody works at a closed window; the console refuses it from now on.

@@ -7,9 +7,11 @@ import re
 from sqlalchemy import select
 
 from models import Counter, Office, Ticket, db
-from models.base import local, now_utc
+from models.base import begin_write, local, now_utc
+from models.calling import call_next, finish
 from models.hours import DAYS
 from tests.manage_helpers import MANAGE, admin_client, audit_rows, follow, post, service_id
+from tests.queue_helpers import counter, issue, staff
 from tests.staff_helpers import add_staff, sign_in
 
 
@@ -155,3 +157,31 @@ def test_bad_hours_are_refused_in_both_languages_and_nothing_changes(app):
     with app.app_context():
         assert db.session.scalar(select(Office.opening_hours)) is None
     assert audit_rows(app) == []
+
+
+def test_counter_with_a_called_ticket_cannot_be_closed(app):
+    """Closing a window mid-service would strand the ticket there: the console 404s."""
+    with app.app_context():
+        issue("REG-BIRTH")
+        begin_write(db.session)
+        called = call_next(db.session, counter("1"), staff("reg1"))
+        db.session.commit()
+        number = called.number
+    client = admin_client(app)
+    one = counter_row(app, "1")
+    page = follow(client, post(client, f"{MANAGE}/counters/{one.id}/deactivate?lang=th"))
+    assert f"ปิดช่องบริการ 1 ไม่ได้ ยังมีคิว {number}" in page
+    english = follow(client, post(client, f"{MANAGE}/counters/{one.id}/deactivate?lang=en"))
+    assert f"Counter 1 cannot be closed: ticket {number}" in english
+    assert counter_row(app, "1").active and audit_rows(app) == []
+    add_staff(app, "nok")
+    nok = app.test_client()
+    assert sign_in(nok, "nok").status_code == 303
+    assert number in nok.get(f"/staff/console/{one.id}").get_data(as_text=True)
+
+    with app.app_context():
+        begin_write(db.session)
+        finish(db.session, db.session.get(Ticket, called.id))
+        db.session.commit()
+    page = follow(client, post(client, f"{MANAGE}/counters/{one.id}/deactivate?lang=th"))
+    assert "ปิดช่องบริการ 1 แล้ว" in page and not counter_row(app, "1").active

@@ -101,7 +101,11 @@ def _save(counter_id: int | None):
 def set_active(counter_id: int, verb: str):
     begin_write(db.session)
     counter = owned(Counter, counter_id)
-    changes = set_counter_active(counter, verb == "activate")
+    try:
+        changes = set_counter_active(db.session, counter, verb == "activate")
+    except AdminError as exc:
+        db.session.rollback()
+        return done(exc.message_th, exc.message_en, "manage.counters.index", category="error")
     if changes:
         commit_audited(f"counter.{verb}", counter.label, changes=changes)
     else:
