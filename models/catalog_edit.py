@@ -15,9 +15,12 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.base import now_utc
 from models.catalog import Office, RequiredDocument, Section, Service, ServiceStep
 from models.catalog_export import service_json
 from models.catalog_io import CatalogError, CatalogProblem, known_section_codes, parse_catalog
+from models.queue import Ticket, TicketStatus
+from models.tickets import business_day
 
 Changes = dict[str, list[Any]]
 ItemKind = Literal["steps", "documents"]
@@ -133,8 +136,36 @@ def save_service(session: Session, office: Office, service: Service | None,
     return service, changes
 
 
-def set_service_active(service: Service, active: bool) -> Changes:
-    """Services are deactivated, never deleted: their tickets and ratings still refer to them."""
+class ServiceBusyError(ValueError):
+    """A service still has tickets in today's queue; message in Thai and English."""
+
+    def __init__(self, service: Service, count: int):
+        self.message_th = (f"ปิดงานบริการ {service.code} ไม่ได้ ยังมีบัตรคิววันนี้ {count} ใบ "
+                           "ที่รอ ถูกเรียก หรือกำลังให้บริการอยู่ ให้เรียกและจบงานหรือส่งต่อก่อน")
+        self.message_en = (f"Service {service.code} cannot be deactivated: {count} of today's "
+                           "tickets are waiting, called or being served; call and finish or "
+                           "transfer them first")
+        super().__init__(self.message_en)
+
+
+def open_tickets_today(session: Session, service: Service) -> int:
+    """Today's (Bangkok business day) tickets of the service not yet finished or no-show."""
+    return session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.office_id == service.office_id, Ticket.service_id == service.id,
+        Ticket.business_day == business_day(now_utc()),
+        Ticket.status.in_((TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING)),
+    )) or 0
+
+
+def set_service_active(session: Session, service: Service, active: bool) -> Changes:
+    """Services are deactivated, never deleted: their tickets and ratings still refer to them.
+
+    Deactivation waits for today's queue to empty: call-next only serves active services, so
+    its waiting tickets would be stranded and its called ones hidden from the consoles."""
+    if not active and service.active:
+        count = open_tickets_today(session, service)
+        if count:
+            raise ServiceBusyError(service, count)
     return assign(service, {"active": active})
 
 

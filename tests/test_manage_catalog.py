@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from models import Section, db
+from models import Section, Ticket, db
+from models.base import begin_write, now_utc
+from models.calling import call_next, finish, no_show
 from models.catalog_export import service_json
 from tests.manage_helpers import (
     ADMIN,
@@ -17,6 +21,7 @@ from tests.manage_helpers import (
     section_id,
     service_id,
 )
+from tests.queue_helpers import counter, issue, staff
 
 NEW_SECTION = {"code": "tax", "name_th": "ฝ่ายภาษี", "name_en": "Tax Section",
                "role_th": "จัดเก็บภาษี", "role_en": "", "queue_prefix_suggested": "x",
@@ -178,17 +183,42 @@ def test_new_service_with_its_first_step_is_on_the_kiosk(app):
     assert "รหัสนี้มีงานบริการอื่นใช้แล้ว" in again.get_data(as_text=True)
 
 
-def test_deactivated_service_leaves_the_kiosk_but_keeps_its_tickets(app, client):
-    from tests.queue_helpers import issue
-
+def test_service_with_tickets_in_todays_queue_cannot_be_deactivated(app, client):
+    """Call-next only serves active services: closing one with people in its queue today
+    would strand them. Yesterday's leftovers do not block (nobody calls them any more)."""
+    yesterday = now_utc() - timedelta(days=1)
     with app.app_context():
-        ticket = issue("REG-BIRTH")
+        issue("REG-BIRTH", now=yesterday)  # never called, left waiting yesterday
+        waiting = [issue("REG-BIRTH"), issue("REG-BIRTH")]
+        issue("REG-DEATH")  # another service's queue does not count
     admin = admin_client(app)
     birth = service_id(app, "REG-BIRTH")
-    page = follow(admin, post(admin, f"{MANAGE}/services/{birth}/deactivate"))
+    page = follow(admin, post(admin, f"{MANAGE}/services/{birth}/deactivate?lang=th"))
+    assert "ปิดงานบริการ REG-BIRTH ไม่ได้ ยังมีบัตรคิววันนี้ 2 ใบ" in page
+    english = follow(admin, post(admin, f"{MANAGE}/services/{birth}/deactivate?lang=en"))
+    assert "Service REG-BIRTH cannot be deactivated: 2 of today&#39;s tickets" in english
+    assert load_service(app, "REG-BIRTH").active and audit_rows(app) == []
+    assert client.get("/services/REG-BIRTH").status_code == 200
+
+    with app.app_context():
+        begin_write(db.session)
+        called = call_next(db.session, counter("1"), staff("reg1"))
+        db.session.commit()
+        assert called.id == waiting[0].id
+    page = follow(admin, post(admin, f"{MANAGE}/services/{birth}/deactivate?lang=en"))
+    assert "2 of today&#39;s tickets" in page  # one called, one waiting: both still count
+    with app.app_context():
+        begin_write(db.session)
+        finish(db.session, db.session.get(Ticket, called.id))
+        no_show_ticket = call_next(db.session, counter("1"), staff("reg1"))
+        no_show(db.session, no_show_ticket)
+        db.session.commit()
+
+    page = follow(admin, post(admin, f"{MANAGE}/services/{birth}/deactivate?lang=th"))
     assert "ปิดงานบริการ REG-BIRTH แล้ว" in page
+    assert not load_service(app, "REG-BIRTH").active
     assert client.get("/services/REG-BIRTH").status_code == 404
-    assert client.get(f"/t/{ticket.token}").status_code == 200
+    assert client.get(f"/t/{waiting[0].token}").status_code == 200
     follow(admin, post(admin, f"{MANAGE}/services/{birth}/activate"))
     assert client.get("/services/REG-BIRTH").status_code == 200
     assert [e.action for e in audit_rows(app)] == ["service.deactivate", "service.activate"]

@@ -11,7 +11,7 @@ from admin.manage.common import admin_only, commit_audited, done, form_text, own
 from admin.manage.problems import form_errors
 from models import Service, db
 from models.base import begin_write
-from models.catalog_edit import save_service, set_service_active
+from models.catalog_edit import ServiceBusyError, save_service, set_service_active
 from models.catalog_export import service_json
 from models.catalog_io import CatalogError
 from web.office import current_office
@@ -137,7 +137,12 @@ def update(service_id: int):
 def set_active(service_id: int, verb: str):
     begin_write(db.session)
     service = owned(Service, service_id)
-    changes = set_service_active(service, verb == "activate")
+    try:
+        changes = set_service_active(db.session, service, verb == "activate")
+    except ServiceBusyError as exc:
+        db.session.rollback()
+        return done(exc.message_th, exc.message_en, "manage.services.show", category="error",
+                    service_id=service.id)
     if changes:
         commit_audited(f"service.{verb}", service.code, changes=changes)
     else:
@@ -145,6 +150,6 @@ def set_active(service_id: int, verb: str):
     if verb == "activate":
         return done(f"เปิดให้บริการ {service.code} แล้ว", f"Service {service.code} is active",
                     "manage.services.show", service_id=service.id)
-    return done(f"ปิดงานบริการ {service.code} แล้ว (บัตรคิวเดิมยังอยู่ครบ)",
-                f"Service {service.code} deactivated (its tickets are kept)",
+    return done(f"ปิดงานบริการ {service.code} แล้ว ตู้คีออสก์จะไม่ออกบัตรคิวของงานนี้อีก",
+                f"Service {service.code} deactivated: the kiosk no longer issues its tickets",
                 "manage.services.show", service_id=service.id)
