@@ -5,7 +5,6 @@ No bearer token: like the status page, the ticket's unguessable token is the sec
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -16,7 +15,7 @@ from api.v1 import find_ticket, iso, json_body, queue_error
 from models import Counter, Rating, RatingCredit, Section, Service, Staff, db
 from models.alerts import raise_alerts
 from models.base import begin_write
-from models.ratings import Aspect, RatingChannel, RatingError, rate_visit
+from models.ratings import Aspect, RatingChannel, RatingError, rate_visit, window_from
 
 bp = Blueprint("api_ratings", __name__, url_prefix="/api/v1")
 
@@ -77,7 +76,7 @@ def rate(token: str):
             db.session, ticket, _whole(body.get("score")), answers=answers,
             extra_payment_asked=body.get("extra_payment_asked"),
             comment="" if comment is None else comment, channel=RatingChannel.API,
-            window=timedelta(hours=current_app.config["RATING_WINDOW_HOURS"]))
+            window=window_from(current_app.config))
         raise_alerts(db.session, rating)
     except RatingError as exc:
         raise queue_error(exc) from exc

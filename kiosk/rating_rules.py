@@ -20,7 +20,14 @@ from werkzeug.datastructures import MultiDict
 
 from models import Service, Ticket, TicketStatus, db
 from models.base import now_utc
-from models.ratings import MAX_COMMENT, Aspect, RatingError, check_can_rate, rating_for
+from models.ratings import (
+    MAX_COMMENT,
+    Aspect,
+    RatingError,
+    check_can_rate,
+    rating_for,
+    window_from,
+)
 from models.tickets import business_day, ticket_by_token
 from web.office import current_office
 
@@ -70,7 +77,7 @@ INVALID_ANSWERS = ("คำตอบบางข้อไม่ถูกต้อ
 
 
 def rating_window() -> timedelta:
-    return timedelta(hours=current_app.config["RATING_WINDOW_HOURS"])
+    return window_from(current_app.config)
 
 
 def refusal_for(error: RatingError, ticket: Ticket) -> Refusal:

@@ -9,7 +9,9 @@ reports never need to re-derive who served a visit.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -111,6 +113,11 @@ class RatingCredit(Base):
 
 class RatingError(QueueError):
     """A rating the rules refuse; 409 for the visit's state, 422 for invalid values."""
+
+
+def window_from(config: Mapping[str, Any]) -> timedelta:
+    """How long a finished visit may be rated (RATING_WINDOW_HOURS): one rule for every channel."""
+    return timedelta(hours=config["RATING_WINDOW_HOURS"])
 
 
 def rating_for(session: Session, ticket: Ticket) -> Rating | None:

@@ -158,3 +158,15 @@ def test_simultaneous_ratings_on_postgresql_store_one(pg_app):
         thread.join()
     assert sorted(statuses) == [201, 409, 409, 409]
     assert len(stored(pg_app)) == 1
+
+
+def test_one_rating_window_setting_rules_the_api_the_phone_and_the_status_page(app, client):
+    token = finished(app, now=now_utc() - timedelta(hours=3))
+    app.config["RATING_WINDOW_HOURS"] = 2
+    assert rate(client, token).get_json()["error"] == "window_closed"
+    assert client.get(f"/t/{token}/rate").status_code == 409
+    assert f"/t/{token}/rate" not in client.get(f"/t/{token}").get_data(as_text=True)
+    app.config["RATING_WINDOW_HOURS"] = 4
+    assert f"/t/{token}/rate" in client.get(f"/t/{token}").get_data(as_text=True)
+    assert client.get(f"/t/{token}/rate").status_code == 200
+    assert rate(client, token).status_code == 201
