@@ -78,6 +78,9 @@ class Config:
     ]
     # A finished visit may be rated for this many hours.
     RATING_WINDOW_HOURS = _env_int("RATING_WINDOW_HOURS", 24)
+    # A ticket number typed at /rate/ finds only a visit finished this recently: numbers are
+    # sequential and on the board, so older visits are reached by their QR (token) only.
+    RATING_BY_NUMBER_MINUTES = _env_int("RATING_BY_NUMBER_MINUTES", 30)
     # Staff with fewer ratings than this in a report's range are shown, not ranked.
     MIN_RATINGS_TO_COMPARE = _env_int("MIN_RATINGS_TO_COMPARE", 10)
     SESSION_COOKIE_HTTPONLY = True

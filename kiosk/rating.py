@@ -23,10 +23,13 @@ from kiosk.rating_rules import (
     rating_window,
     refusal_for,
     ticket_from_reference,
+    too_many_numbers,
+    typed_number,
 )
 from models import Ticket, db
 from models.alerts import raise_alerts
-from models.base import begin_write
+from models.base import begin_write, now_utc
+from models.rating_throttle import number_lookup_lockout, record_number_lookup_failure
 from models.ratings import (
     ASPECT_LABELS,
     MAX_COMMENT,
@@ -39,6 +42,7 @@ from models.ratings import (
     serving_segments,
 )
 from models.tickets import ticket_by_token
+from web.office import current_office
 
 bp = Blueprint("rating", __name__)
 
@@ -91,15 +95,33 @@ def find():
                            code="")
 
 
+def _find_page(refusal: Refusal):
+    return render_template("rating/find.html", prefixes=keypad_prefixes(), problem=refusal,
+                           code=""), refusal.status
+
+
 @bp.post("/rate/")
 def lookup():
     code = request.form.get("code", "")[:300]
+    # Typed numbers are guessable, so failed ones are counted per address; a scanned QR
+    # carries the unguessable token and is never throttled.
+    typed = typed_number(code)
+    office_id, address = current_office().id, request.remote_addr or "unknown"
+    if typed:
+        locked = number_lookup_lockout(db.session, office_id, address)
+        if locked is not None:
+            minutes = locked.minutes_left(now_utc())
+            page, status = _find_page(too_many_numbers(minutes))
+            return page, status, {"Retry-After": str(minutes * 60)}
     try:
         ticket = find_by_code(code)
         check(ticket)
     except Refusal as refusal:
-        return render_template("rating/find.html", prefixes=keypad_prefixes(),
-                               problem=refusal, code=""), refusal.status
+        if typed and refusal.status != 422:
+            begin_write(db.session)
+            record_number_lookup_failure(db.session, office_id, address)
+            db.session.commit()
+        return _find_page(refusal)
     return redirect(url_for("rating.kiosk_form", reference=kiosk_reference(ticket)), code=303)
 
 

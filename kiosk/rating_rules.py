@@ -132,10 +132,34 @@ def _today_by_number(typed: str) -> Ticket:
                           "Please also tap the letter of your ticket number, e.g. A012.")
         prefix = prefixes[0]
     # A typed number means today's ticket: older visits are reached by their QR only.
-    return office_ticket(db.session.scalar(select(Ticket).where(
+    ticket = office_ticket(db.session.scalar(select(Ticket).where(
         Ticket.office_id == current_office().id,
         Ticket.business_day == business_day(now_utc()),
         Ticket.number == f"{prefix}{digits:03d}")))
+    # Numbers are sequential and on the board: a typed one reaches only a visit that has just
+    # finished (the citizen walking to the kiosk), so nobody can rate other people's day.
+    minutes = current_app.config["RATING_BY_NUMBER_MINUTES"]
+    if (ticket.status == TicketStatus.FINISHED and ticket.finished_at is not None
+            and now_utc() - ticket.finished_at > timedelta(minutes=minutes)):
+        raise Refusal(409, "number_too_late",
+                      f"หมายเลขคิวใช้ประเมินได้ภายใน {minutes} นาทีหลังรับบริการเสร็จ "
+                      "กรุณาสแกนคิวอาร์โค้ดบนบัตรคิวของท่าน",
+                      f"A ticket number can be typed only within {minutes} minutes after the "
+                      "service finished. Please scan the QR code on your ticket.")
+    return ticket
+
+
+def typed_number(text: str) -> bool:
+    """Whether the find field holds a typed ticket number (not a scanned QR)."""
+    return TYPED_NUMBER.fullmatch(re.sub(r"[\s-]", "", text.strip()).upper()) is not None
+
+
+def too_many_numbers(minutes_left: int) -> Refusal:
+    return Refusal(429, "too_many_numbers",
+                   "พิมพ์หมายเลขคิวที่ไม่พบหลายครั้งเกินไป กรุณาสแกนคิวอาร์โค้ดบนบัตรคิว "
+                   f"หรือลองใหม่ในอีก {minutes_left} นาที",
+                   "Too many ticket numbers were not found. Please scan the QR code on your "
+                   f"ticket, or try again in {minutes_left} minutes.")
 
 
 def find_by_code(text: str) -> Ticket:

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import Alert, AlertKind, Rating, RatingChannel, RatingCredit, db
+from models import Alert, AlertKind, Office, Rating, RatingChannel, RatingCredit, db
 from models.base import begin_write, now_utc
 from models.calling import call_next, no_show, start
+from models.rating_throttle import record_number_lookup_failure
 from tests.queue_helpers import counter, issue, staff
 from tests.visit_helpers import served_visit
 
@@ -303,3 +304,81 @@ def test_the_kiosk_flow_on_postgresql(pg_app):
     with pg_app.app_context():
         assert len(db.session.scalars(select(RatingCredit)).all()) == 2
         assert len(db.session.scalars(select(Alert)).all()) == 2
+
+
+# Typed numbers: only a visit that just finished, and a phone cannot walk A001…A999
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_a_typed_number_finds_only_a_visit_finished_in_the_last_half_hour(app, client, lang):
+    # Finished 40 minutes ago: today, inside RATING_WINDOW_HOURS, but past the number's 30.
+    token, number = visit(app, now=now_utc() - timedelta(minutes=46))
+    late = lookup(client, number, lang)
+    assert late.status_code == 409
+    alert = text(late).split('role="alert"')[1].split("</section>")[0]
+    assert "ภายใน 30 นาที" in alert and "within 30 minutes" in alert
+    assert "สแกนคิวอาร์โค้ด" in alert and "scan the QR code" in alert
+    assert ratings(app) == []
+    # The ticket's QR still opens the form for the whole rating window.
+    assert submit(client, form_url(client, token), score="4").status_code == 303
+
+
+def test_the_number_window_is_a_setting(app, client):
+    _, number = visit(app, now=now_utc() - timedelta(minutes=46))
+    app.config["RATING_BY_NUMBER_MINUTES"] = 60
+    assert lookup(client, number).status_code == 303
+    app.config["RATING_BY_NUMBER_MINUTES"] = 10
+    _, recent = visit(app, path=[("2", "reg2")], now=now_utc() - timedelta(minutes=20))
+    assert lookup(client, recent).status_code == 409
+
+
+def failed_lookups(client, count: int, address: str) -> None:
+    for index in range(count):
+        response = client.post("/rate/", data={"csrf_token": csrf(client),
+                                               "code": f"A{900 + index}"},
+                               environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_ten_failed_numbers_from_one_address_lock_typing_but_not_the_qr(app, client, lang):
+    token, number = visit(app)
+    failed_lookups(client, 10, "10.0.0.7")
+    locked = client.post(f"/rate/?lang={lang}", data={"csrf_token": csrf(client), "code": number},
+                         environ_base={"REMOTE_ADDR": "10.0.0.7"})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    page = text(locked)
+    alert = page.split('role="alert"')[1].split("</section>")[0]
+    assert "หลายครั้งเกินไป" in alert and "Too many ticket numbers" in alert
+    assert "สแกนคิวอาร์โค้ด" in alert and "scan the QR code" in alert
+    assert 'id="rate-code"' in page and number not in alert  # nothing learned about the number
+    # Another address (the kiosk) still types numbers; the locked one can still scan its QR.
+    assert client.post("/rate/", data={"csrf_token": csrf(client), "code": number},
+                       environ_base={"REMOTE_ADDR": "10.0.0.8"}).status_code == 303
+    assert client.post("/rate/", data={"csrf_token": csrf(client), "code": token},
+                       environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code == 303
+
+
+def test_nine_failures_or_old_failures_do_not_lock(app, client):
+    _, number = visit(app)
+    with app.app_context():
+        office_id = db.session.scalar(select(Office.id))
+        begin_write(db.session)
+        for minutes in range(31, 41):  # ten failures, all older than window + lockout
+            record_number_lookup_failure(db.session, office_id, "10.0.0.9",
+                                         now=now_utc() - timedelta(minutes=minutes))
+        db.session.commit()
+    failed_lookups(client, 9, "10.0.0.9")
+    assert client.post("/rate/", data={"csrf_token": csrf(client), "code": number},
+                       environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 303
+
+
+def test_rating_lookup_failures_never_lock_a_staff_sign_in(app, client):
+    # Sign-in locks an address after 20 failures: 10 lookups + 10 sign-ins must not reach it.
+    failed_lookups(client, 10, "10.0.0.5")
+    token = CSRF.search(text(client.get("/staff/sign-in")))[1]
+    for index in range(11):
+        signed = client.post("/staff/sign-in", data={"csrf_token": token,
+                                                     "username": f"nobody{index}",
+                                                     "password": "wrong-password-1"},
+                             environ_base={"REMOTE_ADDR": "10.0.0.5"})
+        assert signed.status_code == 401  # a wrong password, not a lockout (429)
