@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from cli.common import configured_office, require_current_schema
 from cli.staff import DEMO_STAFF, create_demo_staff
 from config import DEMO_CATALOG
-from models import db
+from models import audit, db
 from models.catalog_io import (
     CatalogError,
     apply_catalog,
@@ -36,13 +36,20 @@ def load_json(path: Path) -> Any:
         ) from exc
 
 
-def import_file(path: Path) -> None:
-    """Validate the whole file, then write it in one transaction (all or nothing)."""
+def import_file(path: Path, audited: bool = True) -> None:
+    """Validate the whole file, then write it in one transaction (all or nothing), with its
+    audit entry unless it is the demo data of seed-demo."""
     data = load_json(path)
     office = configured_office()
     try:
         catalog = parse_catalog(data, known_section_codes(db.session, office))
         report = apply_catalog(db.session, office, catalog)
+        if audited:
+            audit(db.session, office.id, None, "catalog.import", path.name[:120], via="cli",
+                  sections_created=report.sections_created,
+                  sections_updated=report.sections_updated,
+                  services_created=report.services_created,
+                  services_updated=report.services_updated, services=report.codes)
         db.session.commit()
     except CatalogError as exc:
         db.session.rollback()
@@ -75,7 +82,7 @@ def init_db_command() -> None:
 def seed_demo_command() -> None:
     """Load the demo catalog (15 services), demo counters and demo staff accounts."""
     require_current_schema()
-    import_file(DEMO_CATALOG)
+    import_file(DEMO_CATALOG, audited=False)
     office = configured_office()
     counters = ensure_demo_counters(db.session, office)
     passwords = create_demo_staff(db.session, office, counters)

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from cli.common import configured_office, require_current_schema
-from models import Counter, Office, Role, Section, Staff, db
+from models import Counter, Office, Role, Section, Staff, audit, db
 from models.staff import StaffError, create_api_token, create_staff, revoke_api_tokens
 
 # username: (display name, role, section code)
@@ -71,6 +71,9 @@ def create_staff_command(username: str, role: str, password: str, section_code: 
     except StaffError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    audit(db.session, office.id, None, "staff.create", staff.username, via="cli", changes={
+        "username": [None, staff.username], "display_name": [None, staff.display_name],
+        "role": [None, staff.role.value], "section": [None, section.code if section else None]})
     db.session.commit()
     click.echo(f"Created {staff.role.value} {staff.username} ({staff.display_name}).")
 
@@ -92,6 +95,7 @@ def create_token_command(username: str) -> None:
     if not staff.active:
         raise click.ClickException(f"{username!r} is deactivated")
     token = create_api_token(db.session, staff)
+    audit(db.session, staff.office_id, None, "staff.create_token", staff.username, via="cli")
     db.session.commit()
     click.echo(f"API token for {staff.username} ({staff.role.value}); it is not stored, keep it:")
     click.echo(token)
@@ -104,6 +108,8 @@ def revoke_tokens_command(username: str) -> None:
     """Revoke every API token of a staff member."""
     staff = _existing_staff(username)
     revoked = revoke_api_tokens(db.session, staff)
+    audit(db.session, staff.office_id, None, "staff.revoke_tokens", staff.username, via="cli",
+          revoked=revoked)
     db.session.commit()
     click.echo(f"Revoked {revoked} token(s) of {username}.")
 

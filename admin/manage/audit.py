@@ -40,6 +40,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "staff.reset_password": ("ตั้งรหัสผ่านใหม่", "Password reset"),
     "staff.activate": ("เปิดใช้บัญชี", "Account reactivated"),
     "staff.deactivate": ("ปิดบัญชี", "Account deactivated"),
+    "staff.create_token": ("ออกโทเค็น API", "API token created"),
+    "staff.revoke_tokens": ("เพิกถอนโทเค็น API", "API tokens revoked"),
     "hours.update": ("แก้ไขเวลาทำการ", "Opening hours edited"),
     "catalog.import": ("นำเข้าแคตตาล็อก", "Catalog imported"),
 }
