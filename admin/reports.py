@@ -26,6 +26,7 @@ from models.reports.periods import (
 )
 from models.reports.queries import Scope
 from models.reports.report import build_report
+from models.reports.rollup import start_catch_up
 from models.reports.visits import PER_PAGE, rated_visits
 from models.staff import STAFF_ROLES
 from models.tickets import business_day
@@ -87,6 +88,13 @@ def visible_section(section_id: int) -> Section:
     return section
 
 
+def roll_up_closed_days() -> None:
+    """Add the days closed since the last report to the daily roll-up (the view commits)."""
+    window = current_app.config["RATING_WINDOW_HOURS"]
+    if start_catch_up(db.session, current_office().id, now_utc(), window):
+        db.session.commit()
+
+
 def min_ratings() -> int:
     return current_app.config["MIN_RATINGS_TO_COMPARE"]
 
@@ -114,6 +122,7 @@ def common(period: DateRange, every: Every, error: PeriodError | None) -> dict:
 def screen():
     scope = office_scope()
     period, every, error = requested_period()
+    roll_up_closed_days()
     report = build_report(db.session, scope, period, every=every, min_ratings=min_ratings())
     section = db.session.get(Section, scope.section_id) if scope.section_id else None
     args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
@@ -131,6 +140,7 @@ def screen():
 def _detail(scope: Scope, title: tuple[str, str], *, staff: Staff | None = None,
             section: Section | None = None, mine: bool = False):
     period, every, error = requested_period()
+    roll_up_closed_days()
     report = build_report(db.session, scope, period, every=every, min_ratings=min_ratings(),
                           comments=0)
     visits, count = rated_visits(db.session, scope, period,
@@ -191,6 +201,7 @@ def monthly():
     """The month on paper for the ITA evidence file (print from the browser)."""
     scope = office_scope()
     period, error = requested_month()
+    roll_up_closed_days()
     report = build_report(db.session, scope, period, every=Every.DAY, services=True,
                           min_ratings=min_ratings(), comments=0)
     # Supervisors handle every complaint of the office (a citizen need not name a section).

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from admin.auth import role_required
-from admin.reports import min_ratings, office_scope, requested_period
+from admin.reports import min_ratings, office_scope, requested_period, roll_up_closed_days
 from models import db
 from models.base import local, now_utc
 from models.reports.columns import SECTION_COLUMNS, STAFF_COLUMNS, Column
@@ -111,6 +111,7 @@ def _export(scope: Scope, fmt: str, table: str):
     period, every, error = requested_period()
     if error is not None:
         return error_page(400, error.message_th, error.message_en)
+    roll_up_closed_days()
     report = build_report(db.session, scope, period, every=every, min_ratings=min_ratings(),
                           comments=0)
     return _download(report, fmt, table)

@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from time import monotonic
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from models import db
 from models.base import now_utc
@@ -31,6 +31,7 @@ from models.reports.queries import (
     service_rows,
     total_row,
 )
+from models.reports.rollup import start_catch_up
 from models.reports.visits import TrendPoint, trend
 from models.tickets import business_day
 from web.i18n import current_lang
@@ -69,6 +70,9 @@ def public_period(key: str) -> tuple[DateRange, Every]:
 
 def compute(office_id: int, key: str, period: DateRange, every: Every) -> Published:
     scope = Scope(office_id)
+    if start_catch_up(db.session, office_id, now_utc(),
+                      current_app.config["RATING_WINDOW_HOURS"]):
+        db.session.commit()  # newly closed days rolled up (once a day)
     # No staff_id key: nothing per person is even fetched for the public page.
     sums = fetch(db.session, scope, period, ("bucket", "section_id", "service_id"), every)
     return Published(

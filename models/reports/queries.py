@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,13 @@ from models.queue import VisitSegment
 from models.ratings import RatingCredit
 from models.reports.figures import Figures, rank_staff
 from models.reports.periods import DateRange, Every
+from models.reports.rollup import (
+    ReportCallDay,
+    ReportRatingDay,
+    rolled_credit_sums,
+    rolled_leg_sums,
+    rolled_through,
+)
 from models.reports.sql import credit_sums, leg_sums
 from models.staff import Role, Staff
 
@@ -70,12 +77,28 @@ def fetch(session: Session, scope: Scope, period: DateRange, keys: tuple[str, ..
         members = set(session.scalars(select(Staff.id).where(
             Staff.office_id == scope.office_id, Staff.section_id == scope.section_id)))
     kinds = kinds_for(scope, keys)
-    legs = session.execute(leg_sums(scope.office_id, period, keys, kinds,
-                                    _conditions(VisitSegment, scope, members), every)).all()
-    credits = session.execute(credit_sums(scope.office_id, period, keys, kinds,
-                                          _conditions(RatingCredit, scope, members),
-                                          every)).all()
-    return Sums(legs, credits, members)
+    sums = Sums(members=members)
+    through = rolled_through(session, scope.office_id)
+    live = period
+    if through is not None and through >= period.start:
+        # Closed days from the daily roll-up; the days after them (if any) live below.
+        rolled = DateRange(period.start, min(period.end, through))
+        sums.legs += session.execute(rolled_leg_sums(
+            scope.office_id, rolled, keys, kinds,
+            _conditions(ReportCallDay, scope, members), every)).all()
+        sums.credits += session.execute(rolled_credit_sums(
+            scope.office_id, rolled, keys, kinds,
+            _conditions(ReportRatingDay, scope, members), every)).all()
+        live = DateRange(through + timedelta(days=1), period.end) \
+            if period.end > through else None
+    if live is not None:
+        sums.legs += session.execute(leg_sums(scope.office_id, live, keys, kinds,
+                                              _conditions(VisitSegment, scope, members),
+                                              every)).all()
+        sums.credits += session.execute(credit_sums(scope.office_id, live, keys, kinds,
+                                                    _conditions(RatingCredit, scope, members),
+                                                    every)).all()
+    return sums
 
 
 def roll_up(sums: Sums, key: str | None, kind: str,
