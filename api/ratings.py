@@ -13,7 +13,7 @@ from sqlalchemy import select
 from api.errors import ApiError
 from api.v1 import find_ticket, iso, json_body, queue_error
 from models import Counter, Rating, RatingCredit, Section, Service, Staff, db
-from models.alerts import raise_alerts
+from models.alerts import AlertRule, raise_alerts
 from models.base import begin_write
 from models.ratings import Aspect, RatingChannel, RatingError, rate_visit, window_from
 
@@ -77,7 +77,7 @@ def rate(token: str):
             extra_payment_asked=body.get("extra_payment_asked"),
             comment="" if comment is None else comment, channel=RatingChannel.API,
             window=window_from(current_app.config))
-        raise_alerts(db.session, rating)
+        raise_alerts(db.session, rating, rule=AlertRule.from_config(current_app.config))
     except RatingError as exc:
         raise queue_error(exc) from exc
     db.session.commit()

@@ -20,6 +20,19 @@ def _env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number such as 0.5, got {raw!r}") from exc
+    if value != value or value in (float("inf"), float("-inf")):  # nan/inf parse as floats
+        raise RuntimeError(f"{name} must be a finite number, got {raw!r}")
+    return value
+
+
 def _env_bool(name: str) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if raw in ("", "0", "false", "no", "off"):
@@ -81,6 +94,10 @@ class Config:
     # A ticket number typed at /rate/ finds only a visit finished this recently: numbers are
     # sequential and on the board, so older visits are reached by their QR (token) only.
     RATING_BY_NUMBER_MINUTES = _env_int("RATING_BY_NUMBER_MINUTES", 30)
+    # Unhappy-run alert: at least this share of at least this many ratings in this window.
+    ALERT_WINDOW_MINUTES = _env_int("ALERT_WINDOW_MINUTES", 15)
+    ALERT_MIN_RATINGS = _env_int("ALERT_MIN_RATINGS", 4)
+    ALERT_UNHAPPY_SHARE = _env_float("ALERT_UNHAPPY_SHARE", 0.5)
     # Staff with fewer ratings than this in a report's range are shown, not ranked.
     MIN_RATINGS_TO_COMPARE = _env_int("MIN_RATINGS_TO_COMPARE", 10)
     SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from kiosk.rating_rules import (
@@ -27,7 +27,7 @@ from kiosk.rating_rules import (
     typed_number,
 )
 from models import Ticket, db
-from models.alerts import raise_alerts
+from models.alerts import AlertRule, raise_alerts
 from models.base import begin_write, now_utc
 from models.rating_throttle import number_lookup_lockout, record_number_lookup_failure
 from models.ratings import (
@@ -78,7 +78,7 @@ def _submit(ticket: Ticket, action: str, channel: RatingChannel):
     try:
         rating = rate_visit(db.session, ticket, channel=channel, window=rating_window(),
                             **values)
-        raise_alerts(db.session, rating)
+        raise_alerts(db.session, rating, rule=AlertRule.from_config(current_app.config))
     except RatingError as exc:
         db.session.rollback()
         refusal = refusal_for(exc, ticket)

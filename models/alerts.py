@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -37,28 +40,43 @@ class Alert(Base):
     staff: Mapped[Staff | None] = relationship(foreign_keys=[staff_id])
 
 
-# Defaults of the unhappy-run rule: at least half unhappy (score <= 2) among at least
-# ALERT_MIN_RATINGS ratings in the last ALERT_WINDOW.
+# Defaults of the unhappy-run rule (the issue's): at least half unhappy (score <= 2) among at
+# least 4 ratings in the last 15 minutes. Installations change them with the ALERT_* settings.
 ALERT_WINDOW = timedelta(minutes=15)
 ALERT_MIN_RATINGS = 4
 ALERT_UNHAPPY_SHARE = 0.5
 
 
-def _unhappy_run(session: Session, column, value: int, now: datetime) -> tuple[int, int] | None:
+@dataclass(frozen=True)
+class AlertRule:
+    window: timedelta = ALERT_WINDOW
+    min_ratings: int = ALERT_MIN_RATINGS
+    unhappy_share: float = ALERT_UNHAPPY_SHARE
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AlertRule:
+        return cls(window=timedelta(minutes=config["ALERT_WINDOW_MINUTES"]),
+                   min_ratings=config["ALERT_MIN_RATINGS"],
+                   unhappy_share=float(config["ALERT_UNHAPPY_SHARE"]))
+
+
+def _unhappy_run(session: Session, column, value: int, now: datetime,
+                 rule: AlertRule) -> tuple[int, int] | None:
     """(unhappy, total) of the recent ratings credited to column == value, if over the rule."""
     from models.ratings import RatingCredit
 
     # One score per rating even when a visit credits the same staff member twice.
     scores = [score for _, score in session.execute(
         select(RatingCredit.rating_id, RatingCredit.score).distinct()
-        .where(column == value, RatingCredit.rated_at > now - ALERT_WINDOW))]
+        .where(column == value, RatingCredit.rated_at > now - rule.window))]
     unhappy = sum(1 for score in scores if score <= 2)
-    if len(scores) >= ALERT_MIN_RATINGS and unhappy >= ALERT_UNHAPPY_SHARE * len(scores):
+    if len(scores) >= rule.min_ratings and unhappy >= rule.unhappy_share * len(scores):
         return unhappy, len(scores)
     return None
 
 
-def raise_alerts(session: Session, rating, now: datetime | None = None) -> list[Alert]:
+def raise_alerts(session: Session, rating, now: datetime | None = None,
+                 rule: AlertRule = AlertRule()) -> list[Alert]:
     """Alerts a new rating triggers; call right after rate_visit, in the same transaction.
 
     An unhappy-run alert is raised once per staff member or counter while one is still open
@@ -81,12 +99,12 @@ def raise_alerts(session: Session, rating, now: datetime | None = None) -> list[
                "counter_id")]
     for kind, credit_column, alert_column, attribute in checks:
         for value in {getattr(c, attribute) for c in rating.credits} - {None}:
-            run = _unhappy_run(session, credit_column, value, now)
+            run = _unhappy_run(session, credit_column, value, now, rule)
             if run is None:
                 continue
             open_alert = session.scalar(select(Alert.id).where(
                 Alert.kind == kind, alert_column == value, Alert.acknowledged_at.is_(None),
-                Alert.created_at > now - ALERT_WINDOW))
+                Alert.created_at > now - rule.window))
             if open_alert is not None:
                 continue
             credit = next(c for c in rating.credits if getattr(c, attribute) == value)
