@@ -125,16 +125,19 @@ def temporary_password() -> str:
     return "khiu-" + secrets.token_urlsafe(9)
 
 
-def reset_password(session: Session, staff: Staff, password: str | None) -> str:
-    """Sets password (or a new temporary one) and returns it. The stored hash changes, which
-    ends every signed-in session of the account (admin.auth compares it)."""
+def reset_password(session: Session, staff: Staff, password: str | None, *,
+                   revoke_tokens: bool) -> tuple[str, int | None]:
+    """Sets password (or a new temporary one); returns it and how many API tokens were revoked
+    (None when they were kept). The stored hash changes, which ends every signed-in session of
+    the account (admin.auth compares it); API tokens are separate and live on unless revoked."""
     password = password or temporary_password()
     try:
         staff.set_password(password)
     except PasswordRuleError as exc:
         raise _translated(exc) from exc
+    revoked = revoke_api_tokens(session, staff) if revoke_tokens else None
     session.flush()
-    return password
+    return password, revoked
 
 
 def save_counter(session: Session, office: Office, counter: Counter | None, label: str,

@@ -116,8 +116,36 @@ def test_reset_password_signs_the_member_out_and_only_the_new_one_works(app):
     assert "ตั้งรหัสผ่านใหม่ของ nok แล้ว" in follow(client, typed)
     assert sign_in(app.test_client(), "nok", "typed-pass-22").status_code == 303
     resets = [e for e in audit_rows(app) if e.action == "staff.reset_password"]
-    assert [e.detail for e in resets] == [{"password_generated": True},
-                                          {"password_generated": False}]
+    assert [e.detail for e in resets] == [
+        {"password_generated": True, "revoke_api_tokens": False},
+        {"password_generated": False, "revoke_api_tokens": False}]
+
+
+def test_reset_password_revokes_api_tokens_unless_unticked(app):
+    with app.app_context():
+        window = counter("1").id
+    call = f"/api/v1/counters/{window}/call-next"
+    api = app.test_client()
+    token = token_for(app, "reg1")
+    client = admin_client(app)
+    reg1 = staff_id(app, "reg1")
+    form = client.get(f"{MANAGE}/staff/{reg1}/edit?lang=en").get_data(as_text=True)
+    client.get(f"{MANAGE}/staff/?lang=th")
+    assert re.search(r'<input type="checkbox" name="revoke_tokens" value="on" checked>', form)
+    assert "Also revoke this person&#39;s API tokens" in form
+
+    kept = post(client, f"{MANAGE}/staff/{reg1}/password", {"password": "typed-pass-22"})
+    assert "ตั้งรหัสผ่านใหม่ของ reg1 แล้ว" in follow(client, kept)
+    assert api.post(call, headers=bearer(token)).status_code != 401  # unticked: tokens kept
+
+    revoked = post(client, f"{MANAGE}/staff/{reg1}/password",
+                   {"password": "typed-pass-33", "revoke_tokens": "on"})
+    assert "เพิกถอนโทเค็น API 1 รายการ" in follow(client, revoked)
+    assert api.post(call, headers=bearer(token)).status_code == 401
+    resets = [e.detail for e in audit_rows(app) if e.action == "staff.reset_password"]
+    assert resets == [{"password_generated": False, "revoke_api_tokens": False},
+                      {"password_generated": False, "revoke_api_tokens": True,
+                       "api_tokens_revoked": 1}]
 
 
 def test_own_password_reset_keeps_the_admin_signed_in(app):

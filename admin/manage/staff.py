@@ -12,6 +12,7 @@ from admin.manage.common import (
     commit_audited,
     done,
     field_errors,
+    form_flag,
     form_text,
     owned,
 )
@@ -141,23 +142,35 @@ def update(staff_id: int):
 @admin_only
 def password(staff_id: int):
     typed = request.form.get("password", "")[:200]
+    # An unticked checkbox sends nothing, so absence means "keep the tokens".
+    revoke_tokens = form_flag("revoke_tokens")
     begin_write(db.session)
     person = owned(Staff, staff_id)
     try:
-        new_password = reset_password(db.session, person, typed or None)
+        new_password, revoked = reset_password(db.session, person, typed or None,
+                                               revoke_tokens=revoke_tokens)
     except AdminError as exc:
         db.session.rollback()
         return _render_form(person, {"username": person.username,
                                      "display_name": person.display_name,
                                      "role": person.role.value,
-                                     "section": person.section.code if person.section else ""},
+                                     "section": person.section.code if person.section else "",
+                                     "revoke_tokens": revoke_tokens},
                             exc, 422)
-    commit_audited("staff.reset_password", person.username, password_generated=not typed)
+    detail: dict = {"password_generated": not typed, "revoke_api_tokens": revoke_tokens}
+    if revoked is not None:
+        detail["api_tokens_revoked"] = revoked
+    commit_audited("staff.reset_password", person.username, **detail)
     if person.id == g.staff.id:
         # A new password ends every session of the account (admin.auth) except this one.
         session["staff_check"] = person.password_hash[-16:]
     if not typed:
         return shown_once(person, new_password)
+    if revoked is not None:
+        return done(f"ตั้งรหัสผ่านใหม่ของ {person.username} แล้ว "
+                    f"และเพิกถอนโทเค็น API {revoked} รายการ",
+                    f"New password set for {person.username}; {revoked} API token(s) revoked",
+                    "manage.staff.index")
     return done(f"ตั้งรหัสผ่านใหม่ของ {person.username} แล้ว",
                 f"New password set for {person.username}", "manage.staff.index")
 
