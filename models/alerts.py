@@ -75,23 +75,47 @@ def _unhappy_run(session: Session, column, value: int, now: datetime,
     return None
 
 
+def _staff_section(session: Session, staff_id: int | None) -> int | None:
+    staff = session.get(Staff, staff_id) if staff_id is not None else None
+    return staff.section_id if staff is not None else None
+
+
+def _extra_payment_alerts(session: Session, rating, now: datetime) -> list[Alert]:
+    """One alert per party that served the visit and per section that should hear of it.
+
+    Both the supervisor of the staff member's own section (who evaluates them) and the
+    supervisor of the service's section (where it happened) see it: a member covering another
+    section's counter gets one alert for each.
+    """
+    alerts, seen = [], set()
+    for credit in rating.credits or [None]:
+        staff_id = credit.staff_id if credit else None
+        counter_id = credit.counter_id if credit else None
+        sections = [_staff_section(session, staff_id), credit.section_id if credit else None]
+        for section_id in dict.fromkeys(s for s in sections if s is not None) or [None]:
+            key = (staff_id, counter_id, section_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            alerts.append(Alert(office_id=rating.office_id, kind=AlertKind.EXTRA_PAYMENT,
+                                rating_id=rating.id, staff_id=staff_id, counter_id=counter_id,
+                                section_id=section_id, created_at=now))
+    return alerts
+
+
 def raise_alerts(session: Session, rating, now: datetime | None = None,
                  rule: AlertRule = AlertRule()) -> list[Alert]:
     """Alerts a new rating triggers; call right after rate_visit, in the same transaction.
 
     An unhappy-run alert is raised once per staff member or counter while one is still open
-    (not acknowledged), so a bad quarter-hour is one alert, not one per rating.
+    (not acknowledged), so a bad quarter-hour is one alert, not one per rating. A staff
+    member's alert goes to their own section's supervisor (who evaluates them), not to the
+    section of a service they were covering; a counter's goes to the service's section.
     """
     now = now or now_utc()
     alerts: list[Alert] = []
     if rating.extra_payment_asked:
-        for credit in rating.credits or [None]:
-            alerts.append(Alert(office_id=rating.office_id, kind=AlertKind.EXTRA_PAYMENT,
-                                rating_id=rating.id,
-                                staff_id=credit.staff_id if credit else None,
-                                counter_id=credit.counter_id if credit else None,
-                                section_id=credit.section_id if credit else None,
-                                created_at=now))
+        alerts.extend(_extra_payment_alerts(session, rating, now))
     from models.ratings import RatingCredit
 
     checks = [(AlertKind.UNHAPPY_STAFF, RatingCredit.staff_id, Alert.staff_id, "staff_id"),
@@ -108,10 +132,13 @@ def raise_alerts(session: Session, rating, now: datetime | None = None,
             if open_alert is not None:
                 continue
             credit = next(c for c in rating.credits if getattr(c, attribute) == value)
+            section_id = credit.section_id
+            if attribute == "staff_id":
+                section_id = _staff_section(session, value) or section_id
             alerts.append(Alert(office_id=rating.office_id, kind=kind, rating_id=rating.id,
                                 staff_id=credit.staff_id if attribute == "staff_id" else None,
                                 counter_id=value if attribute == "counter_id" else None,
-                                section_id=credit.section_id,
+                                section_id=section_id,
                                 data={"unhappy": run[0], "ratings": run[1]}, created_at=now))
     session.add_all(alerts)
     session.flush()
