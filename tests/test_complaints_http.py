@@ -245,3 +245,22 @@ def test_overdue_complaints_are_flagged_and_filtered(client, app, handlers):
 
     citizen = app.test_client().get(f"/complaints/track/{late.code}").get_data(as_text=True)
     assert 'id="overdue-note"' in citizen
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_ticket_status_page_leads_a_phone_to_the_complaint_form(client, app, lang):
+    from tests.queue_helpers import issue
+
+    with app.app_context():
+        token = issue("REG-BIRTH").token
+    page = client.get(f"/t/{token}?lang={lang}").get_data(as_text=True)
+    link = re.search(r'<a class="button" href="([^"]+)">([^<]+)</a>', page.split(
+        'class="panel complaint-link"')[1])
+    label = "ร้องเรียน/เสนอแนะ" if lang == "th" else "Complaints &amp; suggestions"
+    assert link[2] == label
+    href = link[1].replace("&amp;", "&")
+    form = client.get(href).get_data(as_text=True)
+    assert 'value="svc:REG-BIRTH" selected' in form  # about the ticket's service
+    assert "data-idle-seconds" not in form  # a phone is never sent to the kiosk home
+    code = filed(client, about="svc:REG-BIRTH")
+    assert stored(app, code).channel == "phone"
