@@ -96,7 +96,8 @@ def service(code: str):
 @bp.get("/services/<code>/checklist")
 def checklist(code: str):
     service = find_service(code)
-    have = {int(v) for v in request.args.getlist("have") if v.isdigit()}
+    # ASCII digits only: '²'.isdigit() is True, but int('²') raises.
+    have = {int(v) for v in request.args.getlist("have") if v.isascii() and v.isdigit()}
     missing = [d for d in service.documents if d.required and d.id not in have]
     checked = "have" in request.args or request.args.get("checked") == "1"
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "summary":

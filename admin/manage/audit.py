@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from admin.manage.common import admin_only
+from admin.manage.common import admin_only, whole_number
 from models import AuditEntry, Staff, db
 from web.office import current_office
 
@@ -48,8 +48,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 
 
 def _positive(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else None
+    value = whole_number(request.args.get(name))
+    return value if value else None
 
 
 @bp.get("/")

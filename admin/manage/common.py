@@ -23,6 +23,17 @@ def form_text(name: str, limit: int = LONG_TEXT) -> str:
     return request.form.get(name, "")[: limit + 1]
 
 
+# Nine digits fit every INTEGER column; longer "numbers" are refused rather than overflowing.
+MAX_DIGITS = 9
+
+
+def whole_number(text: str | None) -> int | None:
+    """ASCII digits only: '²'.isdigit() and '٣'.isdigit() are True, but int('²') fails."""
+    if text and text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS:
+        return int(text)
+    return None
+
+
 def form_flag(name: str) -> bool:
     return request.form.get(name) == "on"
 

@@ -14,6 +14,7 @@ from admin.manage.common import (
     field_errors,
     form_text,
     owned,
+    whole_number,
 )
 from models import Counter, Section, Service, db
 from models.base import begin_write
@@ -67,10 +68,9 @@ def update(counter_id: int):
 
 def _save(counter_id: int | None):
     office = current_office()
-    service_ids = {int(v) for v in request.form.getlist("services") if v.isdigit()}
-    section_id = request.form.get("section", "")
+    service_ids = {n for n in map(whole_number, request.form.getlist("services")) if n}
     values = {"label": form_text("label", 16), "service_ids": sorted(service_ids),
-              "section_id": int(section_id) if section_id.isdigit() else None}
+              "section_id": whole_number(request.form.get("section"))}
     begin_write(db.session)
     counter = owned(Counter, counter_id) if counter_id is not None else None
     section = db.session.get(Section, values["section_id"] or 0)

@@ -7,7 +7,14 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from admin.manage.catalog import sections_with_services
-from admin.manage.common import admin_only, commit_audited, done, form_text, owned
+from admin.manage.common import (
+    admin_only,
+    commit_audited,
+    done,
+    form_text,
+    owned,
+    whole_number,
+)
 from admin.manage.problems import form_errors
 from models import Service, db
 from models.base import begin_write
@@ -31,7 +38,8 @@ def form_number(name: str) -> int | str | None:
     text = request.form.get(name, "").strip()[:20]
     if not text:
         return None
-    return int(text) if text.isdigit() else text
+    number = whole_number(text)
+    return number if number is not None else text
 
 
 def duration(prefix: str = "") -> dict[str, Any]:
