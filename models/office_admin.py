@@ -61,7 +61,9 @@ def _translated(error: ValueError) -> AdminError:
     for fragment, field, thai, english in _STAFF_RULES:
         if fragment in text:
             return AdminError(field, thai, english)
-    return AdminError("", text, text)
+    # A rule with no Thai text here yet: say so in Thai rather than show English in its place.
+    return AdminError("", "ข้อมูลบัญชีไม่ผ่านเงื่อนไขของระบบ กรุณาตรวจสอบแล้วลองอีกครั้ง "
+                      "(ดูรายละเอียดในหน้าภาษาอังกฤษ)", f"The account was refused: {text}")
 
 
 def add_staff(session: Session, office: Office, username: str, role: Role, password: str,

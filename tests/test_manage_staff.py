@@ -221,3 +221,15 @@ def test_the_last_active_admin_is_never_removed(app):
         other_admin.active = True
         set_staff_active(db.session, actor, staff("boss2"), False)  # another admin remains
         assert staff("boss2").active is False
+
+
+def test_an_unmapped_staff_rule_is_still_explained_in_thai():
+    """A rule added to models.staff later, before its Thai text here, must not put English in
+    the Thai slot of the form."""
+    from models.office_admin import _translated
+    from models.staff import StaffError
+
+    error = _translated(StaffError("the badge number is not valid"))
+    assert re.search(r"[\u0e01-\u0e5b]", error.message_th)
+    assert "the badge number is not valid" not in error.message_th
+    assert "the badge number is not valid" in error.message_en
