@@ -8,7 +8,15 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from admin.manage.common import admin_only, commit_audited, done, form_flag, form_text, owned
+from admin.manage.common import (
+    admin_only,
+    commit_audited,
+    commit_saved,
+    done,
+    form_flag,
+    form_text,
+    owned,
+)
 from admin.manage.problems import form_errors
 from models import Section, db
 from models.base import begin_write
@@ -87,16 +95,10 @@ def _save(section_id: int | None):
     except CatalogError as exc:
         db.session.rollback()
         return _render_form(section, raw, form_errors(exc.problems), 422)
-    if section_id is None:
-        commit_audited("section.create", section.code, changes=changes)
-        return done(f"เพิ่มฝ่าย {section.code} แล้ว", f"Section {section.code} added",
-                    "manage.catalog.index")
-    if changes:
-        commit_audited("section.update", section.code, changes=changes)
-    else:
-        db.session.rollback()
-    return done(f"บันทึกฝ่าย {section.code} แล้ว", f"Section {section.code} saved",
-                "manage.catalog.index")
+    return commit_saved("section", section.code, section_id is None, changes,
+                        (f"เพิ่มฝ่าย {section.code} แล้ว", f"Section {section.code} added"),
+                        (f"บันทึกฝ่าย {section.code} แล้ว", f"Section {section.code} saved"),
+                        "manage.catalog.index")
 
 
 @bp.post("/sections/<int:section_id>/move/<any(up, down):direction>")

@@ -52,6 +52,19 @@ def commit_audited(action: str, target: str, **detail: Any) -> None:
     db.session.commit()
 
 
+def commit_saved(kind: str, target: str, created: bool, changes: dict[str, Any],
+                 added: tuple[str, str], saved: tuple[str, str], endpoint: str,
+                 **values: Any) -> Response:
+    """Finish a create-or-edit form: a creation or a real change is committed with its audit
+    entry ("<kind>.create" / "<kind>.update"); an edit that changed nothing writes nothing."""
+    if created or changes:
+        commit_audited(f"{kind}.{'create' if created else 'update'}", target, changes=changes)
+    else:
+        db.session.rollback()
+    message_th, message_en = added if created else saved
+    return done(message_th, message_en, endpoint, **values)
+
+
 def done(message_th: str, message_en: str, endpoint: str, *, category: str = "ok",
          **values: Any) -> Response:
     """POST-redirect-GET with a message shown once on the next page ("ok" or "error")."""

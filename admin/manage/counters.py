@@ -10,6 +10,7 @@ from admin.manage.catalog import sections_with_services
 from admin.manage.common import (
     admin_only,
     commit_audited,
+    commit_saved,
     done,
     field_errors,
     form_text,
@@ -84,16 +85,11 @@ def _save(counter_id: int | None):
     except AdminError as exc:
         db.session.rollback()
         return _render_form(counter, values, exc, 422)
-    if counter_id is None:
-        commit_audited("counter.create", counter.label, changes=changes)
-        return done(f"เพิ่มช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} added",
-                    "manage.counters.index")
-    if changes:
-        commit_audited("counter.update", counter.label, changes=changes)
-    else:
-        db.session.rollback()
-    return done(f"บันทึกช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} saved",
-                "manage.counters.index")
+    label = counter.label
+    return commit_saved("counter", label, counter_id is None, changes,
+                        (f"เพิ่มช่องบริการ {label} แล้ว", f"Counter {label} added"),
+                        (f"บันทึกช่องบริการ {label} แล้ว", f"Counter {label} saved"),
+                        "manage.counters.index")
 
 
 @bp.post("/<int:counter_id>/<any(activate, deactivate):verb>")
