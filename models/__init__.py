@@ -28,6 +28,7 @@ from models.queue import (
     VisitSegment,
 )
 from models.ratings import Aspect, Rating, RatingChannel, RatingCredit, RatingError, rate_visit
+from models.reports import rollup  # noqa: F401 (its tables belong to the schema)
 from models.staff import ApiToken, Counter, Role, Staff, counter_service
 from models.throttle import SignInFailure
 
