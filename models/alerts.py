@@ -139,7 +139,9 @@ def raise_alerts(session: Session, rating, now: datetime | None = None,
                                 staff_id=credit.staff_id if attribute == "staff_id" else None,
                                 counter_id=value if attribute == "counter_id" else None,
                                 section_id=section_id,
-                                data={"unhappy": run[0], "ratings": run[1]}, created_at=now))
+                                data={"unhappy": run[0], "ratings": run[1],
+                                      "minutes": round(rule.window.total_seconds() / 60)},
+                                created_at=now))
     session.add_all(alerts)
     session.flush()
     return alerts

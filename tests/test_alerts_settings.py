@@ -71,3 +71,16 @@ def test_direct_callers_keep_the_issue_defaults(app):
         db.session.execute(Alert.__table__.delete())
         db.session.commit()
         assert rate(served_visit("REG-BIRTH", [("1", "reg1")], minutes=1), 1, narrow) == []
+
+
+def test_the_alert_names_the_window_it_was_raised_with(app, client):
+    from models.reports.alerts import alert_rows
+
+    app.config.update(ALERT_MIN_RATINGS=2, ALERT_WINDOW_MINUTES=30)
+    with app.app_context():
+        tokens = [served_visit("REG-BIRTH", [("1", "reg1")], minutes=1).token for _ in range(2)]
+    for token in tokens:
+        client.post(f"/api/v1/tickets/{token}/rating", json={"score": 1})
+    with app.app_context():
+        office_id = db.session.scalar(select(Alert.office_id))
+        assert {row.minutes for row in alert_rows(db.session, office_id, None)} == {30}

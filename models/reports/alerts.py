@@ -40,6 +40,7 @@ class AlertRow:
     ratings: int | None
     acknowledged_at: datetime | None
     acknowledged_by: str
+    minutes: int = 15  # the rule's window when the alert was raised
 
     @property
     def label(self) -> tuple[str, str]:
@@ -74,7 +75,7 @@ def alert_rows(session: Session, office_id: int, section_id: int | None,
         rows.append(AlertRow(alert.id, alert.kind, alert.created_at, staff or "", counter or "",
                              section_th or "", section_en or section_th or "",
                              data.get("unhappy"), data.get("ratings"), alert.acknowledged_at,
-                             by or ""))
+                             by or "", data.get("minutes", 15)))
     return rows
 
 
