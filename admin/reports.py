@@ -24,7 +24,7 @@ from models.reports.periods import (
     parse_range,
     presets,
 )
-from models.reports.queries import Scope
+from models.reports.queries import Scope, manager_scope
 from models.reports.report import build_report
 from models.reports.rollup import start_catch_up
 from models.reports.visits import PER_PAGE, rated_visits
@@ -53,12 +53,10 @@ def requested_period() -> tuple[DateRange, Every, PeriodError | None]:
 
 def office_scope() -> Scope:
     """The report scope of the signed-in admin or supervisor; 403 for anyone else."""
-    staff = g.staff
-    if staff.role is Role.ADMIN:
-        return Scope(current_office().id)
-    if staff.role is Role.SUPERVISOR and staff.section_id is not None:
-        return Scope(current_office().id, section_id=staff.section_id)
-    abort(403)
+    scope = manager_scope(g.staff, current_office().id)
+    if scope is None:
+        abort(403)
+    return scope
 
 
 def may_see_staff(target: Staff | None) -> bool:

@@ -12,11 +12,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from api.errors import ApiError
 from api.v1 import require_staff
-from models import Role, db
+from models import db
 from models.base import now_utc
 from models.reports.figures import Figures
 from models.reports.periods import DateRange, PeriodError, parse_range
-from models.reports.queries import Scope, fetch, section_rows, staff_rows
+from models.reports.queries import Scope, fetch, manager_scope, section_rows, staff_rows
 from models.tickets import business_day
 from web.office import current_office
 
@@ -25,12 +25,10 @@ bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/reports")
 
 def _scope() -> Scope:
     require_staff()
-    staff = g.staff
-    if staff.role is Role.ADMIN:
-        return Scope(current_office().id)
-    if staff.role is Role.SUPERVISOR and staff.section_id is not None:
-        return Scope(current_office().id, section_id=staff.section_id)
-    raise ApiError(403, "forbidden", "Reports need a supervisor or admin token")
+    scope = manager_scope(g.staff, current_office().id)
+    if scope is None:
+        raise ApiError(403, "forbidden", "Reports need a supervisor or admin token")
+    return scope
 
 
 def _period() -> DateRange:

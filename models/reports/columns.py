@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from models.ratings import SCALE
 from models.reports.figures import Figures
 
 NOT_ENOUGH = ("ยังมีการประเมินไม่พอสำหรับเปรียบเทียบ", "Not enough ratings to compare")
@@ -47,9 +48,7 @@ def _rank(figures: Figures) -> object:
 SCORE_COLUMNS = [
     Column(f"s{score}", f"{th} ({score})", f"{en} ({score})",
            lambda f, i=score - 1: f.distribution[i])
-    for score, th, en in [(5, "มากที่สุด", "Very satisfied"), (4, "มาก", "Satisfied"),
-                          (3, "ปานกลาง", "Neutral"), (2, "น้อย", "Dissatisfied"),
-                          (1, "น้อยที่สุด", "Very dissatisfied")]
+    for score, th, en in SCALE
 ]
 
 FIGURE_COLUMNS = [

@@ -43,6 +43,16 @@ class Scope:
     staff_id: int | None = None
 
 
+def manager_scope(staff: Staff, office_id: int) -> Scope | None:
+    """The office-wide report an admin sees, or the section report of its supervisor;
+    None for anyone else (the screen answers 403, the API its JSON 403)."""
+    if staff.role is Role.ADMIN:
+        return Scope(office_id)
+    if staff.role is Role.SUPERVISOR and staff.section_id is not None:
+        return Scope(office_id, section_id=staff.section_id)
+    return None
+
+
 @dataclass
 class Sums:
     """The grouped rows of both passes, and who the section's members are."""
