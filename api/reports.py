@@ -15,7 +15,7 @@ from api.v1 import require_staff
 from models import db
 from models.base import now_utc
 from models.reports.figures import Figures
-from models.reports.periods import DateRange, PeriodError, parse_range
+from models.reports.periods import MAX_DAYS, DateRange, PeriodError, parse_range
 from models.reports.queries import Scope, fetch, manager_scope, section_rows, staff_rows
 from models.tickets import business_day
 from web.office import current_office
@@ -110,9 +110,13 @@ OPENAPI_SCHEMAS = {
 
 
 def _path(summary: str, row: str) -> dict:
+    missing = {"from": "missing: the first day of the month of `to`",
+               "to": "missing: today (Bangkok)"}
     dates = [{"name": name, "in": "query", "required": False,
               "description": "YYYY-MM-DD (common era), Bangkok business day, inclusive; "
-                             "both missing means this month",
+                             f"{missing[name]}; both missing: this whole month. An empty "
+                             "value is an invalid date (422), as is `to` before `from` or a "
+                             f"range longer than {MAX_DAYS} days.",
               "schema": {"type": "string", "format": "date"}} for name in ("from", "to")]
     body = {"type": "object", "required": ["from", "to", "rows"],
             "properties": {"from": {"type": "string", "format": "date"},

@@ -12,7 +12,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.config import OperationConfig
 from sqlalchemy import select
 
 from api.openapi import SPEC
@@ -41,6 +41,15 @@ def office(app: Flask) -> dict[str, str]:
 # The document the app serves (test_the_served_document_is_the_fuzzed_one checks they agree).
 # Loaded directly: schemathesis' fixture-based loader breaks on pytest 9 (Function._nodeid).
 schema = schemathesis.openapi.from_dict(SPEC)
+# The report paths' date rules span both parameters (`to` not before `from`, at most MAX_DAYS
+# days, `to` defaulting to today), which a parameter schema cannot say: two schema-valid dates
+# may be a documented 422 there. Only that check is widened, only for those paths (appended to
+# the loaded config: a config passed to from_dict would drop schema.include's filter below);
+# lone, empty and reversed dates are pinned in tests/test_reports_api.py.
+schema.config.operations.operations.append(OperationConfig.from_dict({
+    "include-path-regex": "^/api/v1/reports/",
+    "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "422"]}},
+}))
 
 
 def test_the_served_document_is_the_fuzzed_one(client):
@@ -51,14 +60,7 @@ def call_and_validate(case, app: Flask, bearer: str) -> None:
     # Bound per test: the checks' own probes (e.g. the same call without the token) go to
     # this test's app too.
     case.operation.schema.app = app
-    excluded = []
-    if case.operation.path.startswith("/api/v1/reports/"):
-        # The report API reads an empty ?from= / ?to= as "not given" while its document says a
-        # date, and a lone ?to= before this month's start (the default from) is a 422 for an
-        # empty period. Everything else (no 5xx, documented status, body schema) is checked.
-        excluded += [negative_data_rejection, positive_data_acceptance]
-    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {bearer}"},
-                           excluded_checks=excluded)
+    case.call_and_validate(app=app, headers={"Authorization": f"Bearer {bearer}"})
 
 
 @schema.parametrize()

@@ -146,11 +146,22 @@ def test_fiscal_years_run_october_to_september_and_are_named_in_buddhist_era():
 
 
 @pytest.mark.parametrize("start, end", [("2026-13-01", "2026-12-31"), ("2026-10-05", "2026-10-01"),
-                                        ("2020-01-01", "2026-01-01"), ("", "2026-10-01")])
+                                        ("2020-01-01", "2026-01-01"), ("", "2026-10-01"),
+                                        ("2026-10-01", ""), ("20261001", None),
+                                        ("2026-W40-4", None), ("๒๐๒๖-๑๐-๐๑", None),
+                                        ("2026-12-01", None), (None, "2020-01-01x")])
 def test_bad_ranges_are_refused_with_a_reason_in_both_languages(start, end):
     with pytest.raises(PeriodError) as caught:
         parse_range(start, end, date(2026, 11, 24))
     assert caught.value.message_th and caught.value.message_en
+
+
+def test_a_missing_end_is_today_and_a_missing_start_the_first_of_the_end_month():
+    today = date(2026, 11, 24)
+    assert parse_range("2026-10-15", None, today) == DateRange(date(2026, 10, 15), today)
+    assert parse_range(None, "2026-10-15", today) == \
+        DateRange(date(2026, 10, 1), date(2026, 10, 15))
+    assert parse_range(None, None, today) == DateRange(date(2026, 11, 1), date(2026, 11, 30))
 
 
 def test_the_same_figures_on_postgresql(pg_app):

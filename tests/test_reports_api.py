@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from models.base import now_utc
+from models.tickets import business_day
 from tests import reports_scenario
 from tests.api_helpers import bearer, token_for
 from tests.report_pages import RANGE, people
@@ -62,14 +64,26 @@ def test_counter_tokens_and_strangers_are_refused(office, client):
         assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "unauthorized"
 
 
-@pytest.mark.parametrize("query", ["from=2026-02-30&to=2026-03-01", "from=2026-11-10",
+@pytest.mark.parametrize("query", ["from=2026-02-30&to=2026-03-01", "from=&to=2026-11-10",
+                                   "from=2026-11-10&to=", "to=",
                                    "from=2026-11-10&to=2026-11-01", "from=10/11/2026&to=x",
-                                   "from=2020-01-01&to=2026-01-01"])
+                                   "from=20261110", "from=2020-01-01&to=2026-01-01",
+                                   "from=2099-01-01"])
 def test_bad_dates_are_a_422_with_a_json_error(office, client, query):
     token = bearer(token_for(office, "boss"))
     response = client.get(f"/api/v1/reports/staff?{query}", headers=token)
     assert response.status_code == 422
     assert response.get_json()["error"] == "invalid" and response.get_json()["message"]
+
+
+def test_a_lone_date_runs_to_today_or_from_the_first_of_its_month(office, client):
+    token = bearer(token_for(office, "boss"))
+    body = client.get("/api/v1/reports/staff?to=2026-11-10", headers=token).get_json()
+    assert (body["from"], body["to"]) == ("2026-11-01", "2026-11-10")
+    assert {row["username"]: row["visits"] for row in body["rows"]}["reg1"] == 3
+    body = client.get("/api/v1/reports/sections?from=2026-11-10", headers=token).get_json()
+    assert (body["from"], body["to"]) == ("2026-11-10", business_day(now_utc()).isoformat())
+    assert {row["section"]: row["visits"] for row in body["rows"]}["REG"] == 5
 
 
 def test_the_report_paths_are_in_the_openapi_document(client):

@@ -140,22 +140,36 @@ def presets(today: date) -> list[Preset]:
 
 
 def _parse(text: str, name: str) -> date:
+    # Exactly YYYY-MM-DD in ASCII digits: date.fromisoformat alone also takes 20261001,
+    # 2026-W40-4 and Thai digits, none of which the API document calls a date.
+    if len(text) != 10 or not text.isascii() or text[4] != "-" or text[7] != "-" \
+            or not (text[:4] + text[5:7] + text[8:]).isdigit():
+        raise _invalid(name)
     try:
         return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise PeriodError(f"วันที่ '{name}' ต้องอยู่ในรูป ปปปป-ดด-วว (ค.ศ.) เช่น 2026-10-01",
-                          f"'{name}' must be a date as YYYY-MM-DD, e.g. 2026-10-01") from None
+    except ValueError:
+        raise _invalid(name) from None
+
+
+def _invalid(name: str) -> PeriodError:
+    return PeriodError(f"วันที่ '{name}' ไม่ถูกต้อง: ต้องอยู่ในรูป ปปปป-ดด-วว (ค.ศ.) เช่น 2026-10-01",
+                       f"Invalid date '{name}': it must be YYYY-MM-DD, e.g. 2026-10-01")
 
 
 def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
-    """The range of ?from=&to= (ISO dates, common era); this month when both are missing."""
-    if not start and not end:
+    """The range of ?from=&to= (ISO dates, common era).
+
+    Both missing: this month. Only `to` missing: up to today; only `from` missing: from the
+    first day of `to`'s month. A parameter given empty (?from=) is an invalid date, not a
+    missing one.
+    """
+    if start is None and end is None:
         return month_of(today)
-    first = _parse(start or "", "from")
-    last = _parse(end or "", "to")
+    last = today if end is None else _parse(end, "to")
+    first = last.replace(day=1) if start is None else _parse(start, "from")
     if last < first:
-        raise PeriodError("วันที่สิ้นสุดต้องไม่ก่อนวันที่เริ่มต้น",
-                          "'to' must not be before 'from'")
+        raise PeriodError("วันที่สิ้นสุดต้องไม่ก่อนวันที่เริ่มต้น (ไม่ระบุ = วันนี้)",
+                          "'to' (today when not given) must not be before 'from'")
     if (last - first).days + 1 > MAX_DAYS:
         raise PeriodError(f"ช่วงวันที่ยาวเกิน {MAX_DAYS} วัน",
                           f"The range is longer than {MAX_DAYS} days")
