@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from admin.reports import roll_up_closed_days
 from api.errors import ApiError
 from api.v1 import require_staff
 from models import db
@@ -61,6 +62,7 @@ def _answer(period: DateRange, rows: list[dict[str, Any]]):
 @bp.get("/staff")
 def staff_report():
     scope, period = _scope(), _period()
+    roll_up_closed_days()
     sums = fetch(db.session, scope, period, ("staff_id", "section_id"))
     rows = staff_rows(db.session, scope, sums, current_app.config["MIN_RATINGS_TO_COMPARE"])
     return _answer(period, [{"username": r.code, "name": r.name_th, "section": r.section_code,
@@ -71,6 +73,7 @@ def staff_report():
 @bp.get("/sections")
 def sections_report():
     scope, period = _scope(), _period()
+    roll_up_closed_days()
     sums = fetch(db.session, scope, period, ("staff_id", "section_id"))
     rows = section_rows(db.session, scope, sums)
     return _answer(period, [{"section": r.code, "name_th": r.name_th, "name_en": r.name_en,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from models import db
 from models.base import now_utc
+from models.reports.rollup import rolled_through
 from models.tickets import business_day
 from tests import reports_scenario
 from tests.api_helpers import bearer, token_for
 from tests.report_pages import RANGE, people
 from tests.reports_scenario import EXPECTED_SECTIONS, EXPECTED_STAFF
+from web.office import current_office
 
 KEYS = ("visits", "ratings", "mean_score", "satisfaction_index", "extra_payment_asked",
         "mean_wait_minutes", "mean_service_minutes", "response_rate", "satisfied_percent",
@@ -84,6 +87,18 @@ def test_a_lone_date_runs_to_today_or_from_the_first_of_its_month(office, client
     body = client.get("/api/v1/reports/sections?from=2026-11-10", headers=token).get_json()
     assert (body["from"], body["to"]) == ("2026-11-10", business_day(now_utc()).isoformat())
     assert {row["section"]: row["visits"] for row in body["rows"]}["REG"] == 5
+
+
+def test_the_api_rolls_up_closed_days_as_the_report_screen_does(office, client):
+    token = bearer(token_for(office, "boss"))
+    with office.app_context():
+        assert rolled_through(db.session, current_office().id) is None
+    staff = rows(client.get(f"/api/v1/reports/staff?{RANGE}", headers=token), "username")
+    with office.app_context():
+        # the scenario's day (2026-11-10) is closed: it is now read from the roll-up
+        assert rolled_through(db.session, current_office().id) >= reports_scenario.DAY
+    assert rows(client.get(f"/api/v1/reports/staff?{RANGE}", headers=token),
+                "username") == staff
 
 
 def test_the_report_paths_are_in_the_openapi_document(client):
