@@ -26,6 +26,9 @@ from web.office import current_office
 
 INDEX_NOTE = ("ดัชนีความพึงพอใจ = (คะแนนเฉลี่ย − 1) ÷ 4 × 100; พึงพอใจ = คะแนน 4–5; "
               "เสร็จภายในมาตรฐาน = เวลาให้บริการที่ช่อง ≤ เวลาขั้นตอนในวันเดียวตามคู่มือ")
+# The response rate's denominator includes visits that can never be rated (see F3 in issue 4).
+RATE_NOTE = ("อัตราการตอบ = จำนวนผู้ประเมิน ÷ จำนวนผู้รับบริการ (ให้บริการเสร็จหรือโอนต่อ); "
+             "การมาติดต่อที่ถูกโอนแล้วไม่มาตามเรียกนับเป็นผู้รับบริการของฝ่ายที่โอนแต่ประเมินไม่ได้")
 TABLES = {"staff": ("รายบุคคล", STAFF_COLUMNS), "sections": ("รายฝ่าย", SECTION_COLUMNS)}
 bp = Blueprint("report_exports", __name__, url_prefix="/staff/reports")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,7 +63,7 @@ def _sheet(sheet, title: str, report: Report, columns: list[Column],
     sheet.append([f"ช่วงวันที่ {report.period.label('th')} "
                   f"({be_date(report.period.start)} – {be_date(report.period.end)})"])
     sheet.append([f"จัดทำเมื่อ {be_timestamp(now_utc())} โดย {g.staff.display_name}"])
-    sheet.append([INDEX_NOTE])
+    sheet.append([f"{INDEX_NOTE}; {RATE_NOTE}"])  # one row: the table header stays on row 5
     sheet.append([c.th for c in columns])
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[5]:

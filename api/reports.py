@@ -83,13 +83,18 @@ def sections_report():
 # The OpenAPI description of these two paths, merged into api/openapi.py's SPEC.
 _NUMBER = {"type": ["number", "null"]}
 _FIGURES = {
-    "visits": {"type": "integer", "minimum": 0}, "ratings": {"type": "integer", "minimum": 0},
+    "visits": {"type": "integer", "minimum": 0,
+               "description": "visits served: finished or transferred on (each once)"},
+    "ratings": {"type": "integer", "minimum": 0},
     "mean_score": {**_NUMBER, "description": "1-5, two decimals"},
     "satisfaction_index": {**_NUMBER, "description": "(mean score - 1) / 4 * 100, one decimal"},
     "extra_payment_asked": {"type": "integer", "minimum": 0,
                             "description": "ratings answering they were asked for extra"},
     "mean_wait_minutes": _NUMBER, "mean_service_minutes": _NUMBER,
-    "response_rate": {**_NUMBER, "description": "ratings / visits, per cent"},
+    "response_rate": {**_NUMBER, "description": (
+        "ratings ÷ visits served, per cent; a visit is served by a staff member or section "
+        "that finished or transferred it. Visits that ended in a no-show after a transfer "
+        "(or still wait) count for the sending side but cannot be rated")},
     "satisfied_percent": {**_NUMBER, "description": "share of scores 4-5, per cent"},
     "distribution": {"type": "object", "description": "ratings per score '1'..'5'",
                      "additionalProperties": {"type": "integer"}},

@@ -12,6 +12,11 @@ joined the queue (the no-show: 3 minutes).
   v4     REG-DEATH                   2 reg2               20        2 "รอนานมาก"
   v5     REV-SIGNTAX → REG-MOVE-IN   4 rev1 → 2 reg2      6 + 6     3
   v6     REV-LANDTAX                 4 rev1               12        not rated
+
+Optional row (transferred_then_missed(), for the response-rate definition):
+  v7     REV-SIGNTAX → REG-MOVE-IN   4 rev1 → 2 reg2      6 + no-show (called 2 minutes after
+                                                          the transfer): never finished, so it
+                                                          can never be rated
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from datetime import date, datetime, timedelta
 from models import db, rate_visit
 from models.alerts import raise_alerts
 from models.base import BANGKOK, begin_write
-from models.calling import call_next, no_show
-from tests.queue_helpers import counter, issue, staff
+from models.calling import call_next, no_show, start, transfer
+from tests.queue_helpers import counter, issue, service, staff
 from tests.visit_helpers import served_visit
 
 DAY = date(2026, 11, 10)
@@ -55,6 +60,23 @@ def missed(code: str, label: str, username: str, start: datetime) -> None:
     db.session.commit()
 
 
+def transferred_then_missed() -> object:
+    """v7: served 6 minutes by rev1, transferred to REG-MOVE-IN, no-show at counter 2."""
+    moment = START + timedelta(hours=5)
+    ticket = issue("REV-SIGNTAX", now=moment)
+    begin_write(db.session)
+    called = call_next(db.session, counter("4"), staff("rev1"), now=moment + timedelta(minutes=1))
+    assert called.id == ticket.id
+    start(db.session, called, now=moment + timedelta(minutes=1))
+    moment += timedelta(minutes=7)
+    transfer(db.session, called, service("REG-MOVE-IN"), front=True, now=moment)
+    called = call_next(db.session, counter("2"), staff("reg2"), now=moment + timedelta(minutes=2))
+    assert called.id == ticket.id
+    no_show(db.session, called, now=moment + timedelta(minutes=3))
+    db.session.commit()
+    return called
+
+
 def build() -> None:
     """Call inside an app context of the demo app."""
     hour = timedelta(hours=1)
@@ -79,6 +101,15 @@ EXPECTED_SECTIONS = {
     # REG: v1 v2 v3 v4 v5(2nd leg); scores 5,4,4,2,3 = 18/5; waits 1,1,1,3,1,1 = 8/6
     "REG": (5, 5, 3.60, 65.0, 1, 1.3, 9.6, 100.0, 60.0, 80.0),
     "REV": (2, 1, 3.00, 50.0, 0, 1.0, 9.0, 50.0, 0.0, 50.0),
+}
+# With v7 added: the sending side served it, so it counts among their visits served, but it has
+# no rating and never will (response rates fall); REG only gains a no-show and a 2-minute wait.
+EXPECTED_WITH_V7 = {
+    "rev1": (3, 1, 3.00, 50.0, 0, 1.0, 8.0, 33.3, 0.0, 66.7),     # service 6+12+6 = 24/3
+    "REV": (3, 1, 3.00, 50.0, 0, 1.0, 8.0, 33.3, 0.0, 66.7),
+    "reg2": (2, 2, 2.50, 37.5, 0, 1.3, 13.0, 100.0, 0.0, 50.0),   # waits 1,1,2 = 4/3
+    "REG": (5, 5, 3.60, 65.0, 1, 1.4, 9.6, 100.0, 60.0, 80.0),    # waits 8+2 = 10/7
+    "total": (7, 5, 3.60, 65.0, 1, 1.3, 9.0, 71.4, 60.0, 75.0),   # waits 13/10; 72/8; 6 of 8
 }
 FIELDS = ("visits", "ratings", "mean_score", "satisfaction_index", "extra_asked", "mean_wait",
           "mean_service", "response_rate", "pct_satisfied", "pct_within_standard")

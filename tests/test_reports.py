@@ -8,6 +8,7 @@ import pytest
 
 from models import db
 from models.base import BANGKOK
+from models.ratings import RatingError, check_can_rate
 from models.reports.periods import (
     DateRange,
     Every,
@@ -20,7 +21,13 @@ from models.reports.periods import (
 from models.reports.queries import Scope
 from models.reports.report import build_report
 from tests import reports_scenario
-from tests.reports_scenario import EXPECTED_SECTIONS, EXPECTED_STAFF, FIELDS
+from tests.reports_scenario import (
+    EXPECTED_SECTIONS,
+    EXPECTED_STAFF,
+    EXPECTED_WITH_V7,
+    FIELDS,
+    START,
+)
 from tests.visit_helpers import served_visit
 from web.office import current_office
 
@@ -56,6 +63,24 @@ def test_the_office_total_counts_a_transferred_visit_once(app):
         # six visits served (the no-show served nobody), five rated: 18/5; waits 10/8 = 1.25
         # rounds half up to 1.3; service 66/7 = 9.43; within 5 of 7 calls
         assert figures_of(total) == (6, 5, 3.60, 65.0, 1, 1.3, 9.4, 83.3, 60.0, 71.4)
+
+
+def test_a_visit_transferred_then_missed_counts_as_served_by_the_sending_side_only(app):
+    """Response rate = ratings ÷ visits served: v7 was served by rev1 (REV) before the
+    transfer, so it is in their visits; it ended in a no-show and can never be rated."""
+    with app.app_context():
+        reports_scenario.build()
+        ticket = reports_scenario.transferred_then_missed()
+        with pytest.raises(RatingError) as refused:
+            check_can_rate(db.session, ticket, timedelta(hours=24),
+                           now=START + timedelta(hours=6))
+        assert refused.value.code == "not_finished"
+        report = build_report(db.session, Scope(current_office().id), DAY, min_ratings=2)
+        rows = {row.code: row for row in [*report.staff, *report.sections]}
+        rows["total"] = report.total
+        for code, expected in EXPECTED_WITH_V7.items():
+            assert figures_of(rows[code]) == expected, code
+        assert (rows["reg2"].no_shows, rows["REG"].no_shows, rows["rev1"].no_shows) == (1, 2, 0)
 
 
 def test_staff_with_too_few_ratings_are_not_ranked(app):

@@ -76,6 +76,23 @@ def xlsx_title(data: bytes) -> str:
     return openpyxl.load_workbook(io.BytesIO(data))["รายบุคคล"]["A2"].value
 
 
+def test_the_response_rate_says_transferred_no_shows_cannot_be_rated(office, client):
+    """The screen (both languages), the XLSX notes and the API document define the rate."""
+    admin = signed_in(office, "boss")
+    thai = admin.get(f"/staff/reports/?{RANGE}").get_data(as_text=True)
+    assert "ถูกโอนแล้วไม่มาตามเรียก" in thai and "ประเมินไม่ได้" in thai
+    english = admin.get(f"/staff/reports/?{RANGE}&lang=en").get_data(as_text=True)
+    assert "transferred and then a no-show" in english and "cannot be rated" in english
+    data = admin.get(f"/staff/reports/export.xlsx?{RANGE}&table=staff").data
+    note = openpyxl.load_workbook(io.BytesIO(data))["รายบุคคล"]["A4"].value
+    assert "อัตราการตอบ = จำนวนผู้ประเมิน ÷ จำนวนผู้รับบริการ" in note
+    assert "ไม่มาตามเรียกนับเป็นผู้รับบริการของฝ่ายที่โอนแต่ประเมินไม่ได้" in note
+    spec = client.get("/api/openapi.json").get_json()
+    rate = spec["components"]["schemas"]["StaffReportRow"]["properties"]["response_rate"]
+    assert "no-show after a transfer" in rate["description"]
+    assert "cannot be rated" in rate["description"]
+
+
 def test_english_screen_says_not_enough_ratings(office):
     page = signed_in(office, "boss").get(f"/staff/reports/?{RANGE}&lang=en")
     rows = screen_table(page.get_data(as_text=True), "staff-table")

@@ -60,6 +60,7 @@ def test_rolled_up_days_give_the_same_figures_as_the_live_queries(request, app_f
     app = request.getfixturevalue(app_fixture)
     with app.app_context():
         reports_scenario.build()
+        reports_scenario.transferred_then_missed()  # served, transferred, never rateable
         early = datetime.combine(reports_scenario.DAY - timedelta(days=40), time(10), BANGKOK)
         served_visit("REG-BIRTH", [("1", "reg1")], now=early, minutes=9)  # an earlier step
         served_visit("REV-LANDTAX", [("4", "rev1")], minutes=7)  # today: stays live
