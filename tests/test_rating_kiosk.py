@@ -78,7 +78,8 @@ def test_find_page_has_a_focused_scanner_field_a_keypad_and_csrf(client):
     assert 'data-action="back"' in page and 'data-action="clear"' in page
     assert "data-idle-seconds" in page  # a kiosk page: goes home when left alone
     assert "หรือพิมพ์หมายเลขคิว (ภายใน 30 นาทีหลังรับบริการเสร็จ)" in page
-    assert "or type your ticket number (within 30 minutes of finishing)" in text(client.get("/rate/?lang=en"))
+    english = text(client.get("/rate/?lang=en"))
+    assert "or type your ticket number (within 30 minutes of finishing)" in english
 
 
 # Finding the visit: scanner (URL or bare token) and keypad (today's number)
