@@ -26,12 +26,12 @@ from models.reports.periods import (
 )
 from models.reports.queries import Scope, manager_scope
 from models.reports.report import build_report
-from models.reports.rollup import start_catch_up
 from models.reports.visits import PER_PAGE, rated_visits
 from models.staff import STAFF_ROLES
 from models.tickets import business_day
 from web.i18n import current_lang
 from web.office import current_office
+from web.rollup import roll_up_closed_days
 
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 
@@ -84,13 +84,6 @@ def visible_section(section_id: int) -> Section:
     if not allowed:
         abort(403)
     return section
-
-
-def roll_up_closed_days() -> None:
-    """Add the days closed since the last report to the daily roll-up (the view commits)."""
-    window = current_app.config["RATING_WINDOW_HOURS"]
-    if start_catch_up(db.session, current_office().id, now_utc(), window):
-        db.session.commit()
 
 
 def min_ratings() -> int:

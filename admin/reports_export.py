@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from admin.auth import role_required
-from admin.reports import min_ratings, office_scope, requested_period, roll_up_closed_days
+from admin.reports import min_ratings, office_scope, requested_period
 from models import db
 from models.base import local, now_utc
 from models.reports.columns import SECTION_COLUMNS, STAFF_COLUMNS, Column
@@ -23,6 +23,7 @@ from models.reports.report import Report, build_report
 from models.staff import STAFF_ROLES
 from web.errors import error_page
 from web.office import current_office
+from web.rollup import roll_up_closed_days
 
 INDEX_NOTE = ("ดัชนีความพึงพอใจ = (คะแนนเฉลี่ย − 1) ÷ 4 × 100; พึงพอใจ = คะแนน 4–5; "
               "เสร็จภายในมาตรฐาน = เวลาให้บริการที่ช่อง ≤ เวลาขั้นตอนในวันเดียวตามคู่มือ")

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from admin.reports import roll_up_closed_days
 from api.errors import ApiError
 from api.v1 import require_staff
 from models import db
@@ -20,6 +19,7 @@ from models.reports.periods import MAX_DAYS, DateRange, PeriodError, parse_range
 from models.reports.queries import Scope, fetch, manager_scope, section_rows, staff_rows
 from models.tickets import business_day
 from web.office import current_office
+from web.rollup import roll_up_closed_days
 
 bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/reports")
 
