@@ -38,8 +38,10 @@ def prepare(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def serving(env: dict[str, str], threads: int = 64, workers: int = 1) -> Iterator[str]:
-    """One `flask serve` (with `workers` processes); yields its base URL once it answers."""
+def server_process(env: dict[str, str], threads: int = 64,
+                   workers: int = 1) -> Iterator[tuple[subprocess.Popen, str]]:
+    """One `flask serve` (with `workers` processes); yields the process (a test may kill it)
+    and its base URL once it answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port),
@@ -55,10 +57,18 @@ def serving(env: dict[str, str], threads: int = 64, workers: int = 1) -> Iterato
                 if process.poll() is not None:
                     raise RuntimeError("the Khiu process exited at start-up") from None
                 time.sleep(0.1)
-        yield base
+        yield process, base
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def serving(env: dict[str, str], threads: int = 64, workers: int = 1) -> Iterator[str]:
+    """One `flask serve` (with `workers` processes); yields its base URL once it answers."""
+    with server_process(env, threads, workers) as (_, base):
+        yield base
 
 
 @contextmanager

@@ -10,49 +10,19 @@ import http.client
 import re
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections import Counter as Tally
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from scripts.demo_server import free_port
-from scripts.khiu_process import ROOT, demo_environment, prepare
+from scripts.khiu_process import demo_environment, prepare, server_process
 from tests.load_helpers import Client
 from tests.test_board import read_until
 
 LOST = (OSError, http.client.HTTPException)  # the answer never came: not acknowledged
-
-
-@contextmanager
-def server_process(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen, str]]:
-    """One `flask serve` process; yields it (so a test can kill it) and its base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "serve", "--port", str(port),
-         "--threads", "16"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/api/v1/counters", timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, "the server exited at start-up"
-                time.sleep(0.1)
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +103,7 @@ def test_server_killed_mid_load_keeps_every_acknowledged_ticket_and_rating(offic
         finally:
             client.close()
 
-    with server_process(env) as (process, base):
+    with server_process(env, threads=16) as (process, base):
         lister = Client(base)
         counters = [c["id"] for c in lister.get("/api/v1/counters")[1]
                     if "REG-BIRTH" in c["services"]][:2]
@@ -153,7 +123,7 @@ def test_server_killed_mid_load_keeps_every_acknowledged_ticket_and_rating(offic
     assert errors == []
     assert len(acked) >= 60 and len(rated) >= 6, "the load never got going"
 
-    with server_process(env) as (_, base):  # restarted on the same database
+    with server_process(env, threads=16) as (_, base):  # restarted on the same database
         client = Client(base, token)
         for key, ticket in acked.items():
             status, data = client.get(f"/api/v1/tickets/{ticket['token']}")
@@ -203,7 +173,7 @@ def said(text: str) -> list[str]:
 @pytest.mark.parametrize("office_env", ["sqlite"], indirect=True)
 def test_a_board_that_loses_its_connection_gets_the_calls_it_missed(office_env):
     env, token = office_env, office_env["KHIU_TOKEN"]
-    with server_process(env) as (_, base):
+    with server_process(env, threads=16) as (_, base):
         kiosk, desk = Client(base), Client(base, token)
         for _ in range(3):
             assert kiosk.post("/api/v1/tickets", {"service": "REG-BIRTH"})[0] == 201
