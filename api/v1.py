@@ -14,8 +14,15 @@ from models.base import begin_write, now_utc
 from models.calling import TICKET_ACTIONS, call_next, transfer
 from models.estimates import eta_minutes, people_ahead, waiting_count
 from models.staff import STAFF_ROLES, staff_for_token
-from models.tickets import QueueError, business_day, issue_ticket, ticket_by_token
-from web.office import current_office, office_open
+from models.tickets import (
+    NewTicket,
+    QueueError,
+    business_day,
+    issue,
+    service_by_code,
+    ticket_by_token,
+)
+from web.office import current_office, current_office_id, office_open
 from web.qr import public_url
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -75,7 +82,7 @@ def iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def ticket_json(ticket: Ticket, *, brief: bool = False) -> dict[str, Any]:
+def ticket_json(ticket: Ticket | NewTicket, *, brief: bool = False) -> dict[str, Any]:
     ahead = people_ahead(db.session, ticket)
     data = {
         "number": ticket.number, "token": ticket.token, "service": ticket.service.code,
@@ -135,20 +142,29 @@ def create_ticket():
                                        + ", ".join(r.value for r in PriorityReason))
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 64):
         raise ApiError(422, "invalid", "'idempotency_key' is a string of 1-64 characters")
-    service = find_service_by_code(body.get("service"))
-    if not office_open():
-        raise ApiError(409, "office_closed", "The office is closed; no tickets now")
+    code = body.get("service")
+    if not isinstance(code, str) or not code:
+        raise ApiError(422, "invalid", "'service' must be a service code")
     reason = PriorityReason(priority) if isinstance(priority, str) else \
         (PriorityReason.ELDERLY if priority else None)
+    # One short writing transaction from the first read to the answer: a ticket costs one
+    # BEGIN and one COMMIT, which is most of what a kiosk tap costs the server.
     begin_write(db.session)
+    service = service_by_code(db.session, current_office_id(), code)
+    if service is None or not service.active:
+        raise ApiError(404, "unknown_service", f"No service with code {code!r}")
+    if not office_open():
+        raise ApiError(409, "office_closed", "The office is closed; no tickets now")
     try:
-        ticket, created = issue_ticket(db.session, current_office(), service,
-                                       priority_reason=reason, idempotency_key=key)
+        ticket = issue(db.session, current_office_id(), service, priority_reason=reason,
+                       idempotency_key=key)
     except QueueError as exc:
         raise queue_error(exc) from exc
+    created = isinstance(ticket, NewTicket)
+    data = ticket_json(ticket if created else db.session.get(Ticket, ticket), brief=True)
     db.session.commit()
-    response = jsonify(ticket_json(ticket, brief=True))
-    response.status_code = 201 if created else 200
+    response = jsonify(data)
+    response.status_code = 201 if created else 200  # 200: a retry of a ticket already issued
     return response
 
 

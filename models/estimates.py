@@ -12,60 +12,79 @@ import time
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, and_, bindparam, func, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from models.base import UTCDateTime
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.staff import Counter, counter_service
-from models.tickets import on_events_committed
+from models.tickets import NewTicket, ServiceRef, on_events_committed
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
 
 
-def people_ahead(session: Session, ticket: Ticket) -> int:
-    """Waiting tickets of the same service that will be called before this one.
-
-    Front-of-queue transfers first, then the priority lane, then first come, first served.
-    """
-    if ticket.status is not TicketStatus.WAITING:
-        return 0
-    mine_priority = ticket.priority_reason is not None
+def _ahead_statement(priority: bool, to_front: bool):
+    """Count of waiting tickets of the same service called before a ticket in that position:
+    front-of-queue transfers first, then the priority lane, then first come, first served."""
     other_priority = Ticket.priority_reason.is_not(None)
-    earlier = or_(Ticket.queued_at < ticket.queued_at,
-                  and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
-    same_lane_before = and_(other_priority if mine_priority else ~other_priority, earlier)
-    lane_before = same_lane_before if mine_priority else or_(other_priority, same_lane_before)
-    if ticket.to_front:
+    queued_at = bindparam("queued_at", type_=UTCDateTime)
+    earlier = or_(Ticket.queued_at < queued_at,
+                  and_(Ticket.queued_at == queued_at, Ticket.id < bindparam("id")))
+    same_lane_before = and_(other_priority if priority else ~other_priority, earlier)
+    lane_before = same_lane_before if priority else or_(other_priority, same_lane_before)
+    if to_front:
         before = and_(Ticket.to_front.is_(True), lane_before)
     else:
         before = or_(Ticket.to_front.is_(True), lane_before)
-    return session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.office_id == ticket.office_id, Ticket.business_day == ticket.business_day,
-        Ticket.service_id == ticket.service_id, Ticket.status == TicketStatus.WAITING,
-        Ticket.id != ticket.id, before)) or 0
+    return select(func.count()).select_from(Ticket).where(
+        Ticket.office_id == bindparam("office_id"),
+        Ticket.business_day == bindparam("day", type_=Date),
+        Ticket.service_id == bindparam("service_id"), Ticket.status == TicketStatus.WAITING,
+        Ticket.id != bindparam("id"), before)
 
 
-def mean_service_minutes(session: Session, service: Service, day: date) -> float:
+# Built once: counting people ahead runs for every ticket shown or issued.
+AHEAD = {(priority, front): _ahead_statement(priority, front)
+         for priority in (False, True) for front in (False, True)}
+
+
+def people_ahead(session: Session, ticket: Ticket | NewTicket) -> int:
+    """Waiting tickets of the same service that will be called before this one."""
+    if ticket.status is not TicketStatus.WAITING:
+        return 0
+    statement = AHEAD[ticket.priority_reason is not None, bool(ticket.to_front)]
+    return session.connection().execute(statement, {
+        "office_id": ticket.office_id, "day": ticket.business_day,
+        "service_id": ticket.service_id, "queued_at": ticket.queued_at,
+        "id": ticket.id}).scalar() or 0
+
+
+MANUAL_MINUTES = text("SELECT coalesce(sum(minutes), 0) FROM service_step "
+                      "WHERE service_id = :service_id")
+
+
+def mean_service_minutes(session: Session, service_id: int, day: date) -> float:
     rows = session.execute(
         select(VisitSegment.started_at, VisitSegment.finished_at)
         .join(Ticket, Ticket.id == VisitSegment.ticket_id)
-        .where(VisitSegment.service_id == service.id, Ticket.business_day == day,
+        .where(VisitSegment.service_id == service_id, Ticket.business_day == day,
                VisitSegment.outcome == SegmentOutcome.SERVED,
                VisitSegment.started_at.is_not(None))
     ).all()
     if len(rows) >= MIN_SAMPLES:
         return sum((done - begun).total_seconds() for begun, done in rows) / 60 / len(rows)
-    return float(service.total_minutes or DEFAULT_MINUTES)
+    manual = session.execute(MANUAL_MINUTES, {"service_id": service_id}).scalar()
+    return float(manual or DEFAULT_MINUTES)
 
 
-def open_counters(session: Session, service: Service) -> int:
+def open_counters(session: Session, service_id: int) -> int:
     count = session.scalar(
         select(func.count()).select_from(Counter)
         .join(counter_service, counter_service.c.counter_id == Counter.id)
-        .where(counter_service.c.service_id == service.id, Counter.active.is_(True),
+        .where(counter_service.c.service_id == service_id, Counter.active.is_(True),
                Counter.paused.is_(False)))
     return max(1, count or 0)
 
@@ -86,7 +105,7 @@ class _PaceCache:
         self._values: WeakKeyDictionary[Engine, dict[tuple[int, date], tuple]] = \
             WeakKeyDictionary()
 
-    def get(self, session: Session, service: Service, day: date) -> tuple[float, int]:
+    def get(self, session: Session, service: Service | ServiceRef, day: date) -> tuple[float, int]:
         engine = session.get_bind()
         key = (service.id, day)
         now = time.monotonic()
@@ -94,7 +113,8 @@ class _PaceCache:
             cached = self._values.get(engine, {}).get(key)
         if cached is not None and cached[0] > now:
             return cached[1], cached[2]
-        value = (mean_service_minutes(session, service, day), open_counters(session, service))
+        value = (mean_service_minutes(session, service.id, day),
+                 open_counters(session, service.id))
         with self._lock:
             self._values.setdefault(engine, {})[key] = (now + self.TTL_SECONDS, *value)
         return value
@@ -113,7 +133,7 @@ def _forget_pace(kinds: set[str]) -> None:
         pace.clear()
 
 
-def eta_minutes(session: Session, service: Service, ahead: int, day: date) -> int:
+def eta_minutes(session: Session, service: Service | ServiceRef, ahead: int, day: date) -> int:
     if ahead <= 0:
         return 0
     per_visit, counters = pace.get(session, service, day)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Date, bindparam, event, select, text
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.base import local, now_utc
 from models.catalog import Office, Service
-from models.queue import PriorityReason, QueueEvent, Ticket
+from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
 
 TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
 
@@ -44,11 +45,12 @@ NEXT_NUMBER = text(
 
 def next_number(session: Session, office_id: int, prefix: str, day: date) -> int:
     """Bump and return the day's counter for a prefix in one atomic statement."""
-    return session.execute(NEXT_NUMBER, {"office_id": office_id, "prefix": prefix,
-                                         "day": day}).scalar_one()
+    return session.connection().execute(NEXT_NUMBER, {"office_id": office_id, "prefix": prefix,
+                                                      "day": day}).scalar_one()
 
 
 EVENTS = QueueEvent.__table__
+INSERT_EVENT = EVENTS.insert()
 # PostgreSQL channel told of every transaction that wrote events (delivered at its commit).
 EVENTS_CHANNEL = "khiu_events"
 _listeners: list[Callable[[set[str]], None]] = []
@@ -60,16 +62,16 @@ def on_events_committed(listener: Callable[[set[str]], None]) -> Callable[[set[s
     return listener
 
 
-def record_event(session: Session, ticket: Ticket | None, kind: str, counter_id: int | None = None,
-                 office_id: int | None = None, **data) -> None:
+def record_event(session: Session, ticket: Ticket | NewTicket | None, kind: str,
+                 counter_id: int | None = None, office_id: int | None = None, **data) -> None:
     """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
-    session.execute(EVENTS.insert().values(
-        office_id=office_id if office_id is not None else ticket.office_id, kind=kind,
-        ticket_id=ticket.id if ticket else None, counter_id=counter_id, data=data,
-        created_at=now_utc()))
+    session.connection().execute(INSERT_EVENT, {
+        "office_id": office_id if office_id is not None else ticket.office_id, "kind": kind,
+        "ticket_id": ticket.id if ticket else None, "counter_id": counter_id, "data": data,
+        "created_at": now_utc()})
     kinds = session.info.setdefault("khiu_event_kinds", set())
     if not kinds and session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {EVENTS_CHANNEL}"))
+        session.connection().exec_driver_sql(f"NOTIFY {EVENTS_CHANNEL}")
     kinds.add(kind)
 
 
@@ -86,23 +88,106 @@ def _events_dropped(session: Session) -> None:
     session.info.pop("khiu_event_kinds", None)
 
 
-def _lock_idempotency_key(session: Session, office: Office, key: str) -> None:
+def _lock_idempotency_key(session: Session, office_id: int, key: str) -> None:
     """On PostgreSQL, make concurrent retries with one key wait for each other.
 
     SQLite needs nothing: a writing transaction there holds the database's only write lock.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                        {"k": f"ticket:{office.id}:{key}"})
+        session.connection().execute(LOCK_KEY, {"k": f"ticket:{office_id}:{key}"})
 
 
-FIND_BY_KEY = text("SELECT id FROM ticket WHERE office_id = :office_id "
-                   "AND idempotency_key = :key")
+LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
+TICKETS = Ticket.__table__
+# Issuing runs on every kiosk tap and inside the writers' critical section, so its statements
+# are built once and run as Core SQL on the session's connection (no ORM unit of work).
+FIND_BY_KEY = select(TICKETS.c.id).where(TICKETS.c.office_id == bindparam("office_id"),
+                                         TICKETS.c.idempotency_key == bindparam("key"))
+INSERT_TICKET = TICKETS.insert().returning(TICKETS.c.id)
+SERVICE_BY_CODE = text("SELECT id, code, ticket_prefix, active, walk_in FROM service "
+                       "WHERE office_id = :office_id AND code = :code")
 
 
-def find_by_idempotency_key(session: Session, office: Office, key: str) -> Ticket | None:
-    found = session.execute(FIND_BY_KEY, {"office_id": office.id, "key": key}).scalar()
-    return session.get(Ticket, found) if found is not None else None
+@dataclass(frozen=True)
+class ServiceRef:
+    """What issuing and waiting estimates need of a service, read without the ORM."""
+
+    id: int
+    code: str
+    ticket_prefix: str
+    active: bool
+    walk_in: bool
+
+
+def service_by_code(session: Session, office_id: int, code: str) -> ServiceRef | None:
+    row = session.connection().execute(SERVICE_BY_CODE, {"office_id": office_id,
+                                                         "code": code}).first()
+    return ServiceRef(row.id, row.code, row.ticket_prefix, bool(row.active),
+                      bool(row.walk_in)) if row else None
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket just issued, as people_ahead and the API's ticket JSON read it."""
+
+    id: int
+    office_id: int
+    token: str
+    number: str
+    service: ServiceRef | Service
+    business_day: date
+    queued_at: datetime
+    priority_reason: PriorityReason | None
+    status: TicketStatus = TicketStatus.WAITING
+    to_front: bool = False
+    counter: None = None
+
+    @property
+    def service_id(self) -> int:
+        return self.service.id
+
+    @property
+    def priority(self) -> bool:
+        return self.priority_reason is not None
+
+
+def issue(
+    session: Session,
+    office_id: int,
+    service: ServiceRef | Service,
+    *,
+    priority_reason: PriorityReason | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> NewTicket | int:
+    """Issue a ticket for service; for an idempotency_key seen before, the id of its ticket.
+
+    Call begin_write() first; the caller commits.
+    """
+    if not service.active or not service.walk_in:
+        raise QueueError("service_unavailable", "งานบริการนี้ไม่เปิดรับบัตรคิว",
+                         "This service does not take queue tickets")
+    connection = session.connection()
+    if idempotency_key:
+        _lock_idempotency_key(session, office_id, idempotency_key)
+        existing = connection.execute(FIND_BY_KEY, {"office_id": office_id,
+                                                    "key": idempotency_key}).scalar()
+        if existing is not None:
+            return existing
+    now = now or now_utc()
+    day = business_day(now)
+    prefix = service.ticket_prefix
+    number = f"{prefix}{next_number(session, office_id, prefix, day):03d}"
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    ticket_id = connection.execute(INSERT_TICKET, {
+        "office_id": office_id, "token": token, "business_day": day, "number": number,
+        "service_id": service.id, "first_service_id": service.id,
+        "priority_reason": priority_reason, "status": TicketStatus.WAITING, "issued_at": now,
+        "queued_at": now, "to_front": False, "idempotency_key": idempotency_key or None,
+    }).scalar_one()
+    ticket = NewTicket(ticket_id, office_id, token, number, service, day, now, priority_reason)
+    record_event(session, ticket, "issued", number=number, service=service.code)
+    return ticket
 
 
 def issue_ticket(
@@ -114,31 +199,11 @@ def issue_ticket(
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Ticket, bool]:
-    """A new ticket for service, or the one already issued for idempotency_key.
-
-    Returns (ticket, created). Flushes; the caller commits. Call begin_write() first.
-    """
-    if not service.active or not service.walk_in:
-        raise QueueError("service_unavailable", "งานบริการนี้ไม่เปิดรับบัตรคิว",
-                         "This service does not take queue tickets")
-    if idempotency_key:
-        _lock_idempotency_key(session, office, idempotency_key)
-        existing = find_by_idempotency_key(session, office, idempotency_key)
-        if existing is not None:
-            return existing, False
-    now = now or now_utc()
-    day = business_day(now)
-    number = next_number(session, office.id, service.ticket_prefix, day)
-    ticket = Ticket(
-        office_id=office.id, token=secrets.token_urlsafe(TOKEN_BYTES), business_day=day,
-        number=f"{service.ticket_prefix}{number:03d}", service=service, first_service=service,
-        priority_reason=priority_reason, issued_at=now, queued_at=now,
-        idempotency_key=idempotency_key or None,
-    )
-    session.add(ticket)
-    session.flush()
-    record_event(session, ticket, "issued", number=ticket.number, service=service.code)
-    return ticket, True
+    """issue() for callers that work with the ORM: (the Ticket, whether it is new)."""
+    issued = issue(session, office.id, service, priority_reason=priority_reason,
+                   idempotency_key=idempotency_key, now=now)
+    created = isinstance(issued, NewTicket)
+    return session.get(Ticket, issued.id if created else issued), created
 
 
 def ticket_by_token(session: Session, token: str, *options) -> Ticket | None:
