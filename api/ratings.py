@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
+from api.documents import iso
 from api.errors import ApiError
-from api.v1 import find_ticket, iso, json_body, queue_error
-from models import Counter, Rating, RatingCredit, Section, Service, Staff, db
+from api.v1 import find_ticket, json_body, queue_error
+from models import Counter, Rating, RatingCredit, Section, Service, Staff, Ticket, db
 from models.alerts import AlertRule, raise_alerts
 from models.base import begin_write
 from models.ratings import Aspect, RatingChannel, RatingError, rate_visit, window_from
@@ -70,7 +71,7 @@ def rate(token: str):
     if answers:
         answers = {aspect: _whole(value) for aspect, value in answers.items()}
     begin_write(db.session)
-    ticket = find_ticket(token)
+    ticket = db.session.get(Ticket, find_ticket(token).id)
     try:
         rating = rate_visit(
             db.session, ticket, _whole(body.get("score")), answers=answers,

@@ -5,28 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
 
+from api.documents import ticket_by_id, ticket_by_token, ticket_json
 from api.errors import ApiError
-from models import Counter, PriorityReason, Section, Service, Ticket, VisitSegment, db
+from models import Counter, PriorityReason, Section, Service, db
 from models.base import begin_write, now_utc
-from models.calling import TICKET_ACTIONS, call_next, transfer
-from models.estimates import eta_minutes, people_ahead, waiting_count
+from models.calling import TICKET_ACTIONS, claim_next, transfer
+from models.estimates import eta_minutes, waiting_count
 from models.staff import STAFF_ROLES, staff_for_token
-from models.tickets import (
-    NewTicket,
-    QueueError,
-    business_day,
-    issue,
-    service_by_code,
-    ticket_by_token,
-)
-from web.office import current_office, current_office_id, office_open
-from web.qr import public_url
+from models.tickets import NewTicket, QueueError, business_day, issue, service_by_code
+from web.office import current_office_id, office_open
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
+COUNTERS = Counter.__table__
+COUNTER_BY_ID = select(COUNTERS.c.id, COUNTERS.c.office_id, COUNTERS.c.label, COUNTERS.c.paused,
+                       COUNTERS.c.active).where(COUNTERS.c.id == bindparam("counter_id"))
 
 
 def json_body() -> dict[str, Any]:
@@ -45,7 +41,7 @@ def require_staff() -> None:
     if staff is None:
         raise ApiError(401, "unauthorized", "The token is unknown, revoked or its owner is "
                                             "deactivated")
-    if staff.office_id != current_office().id or staff.role not in STAFF_ROLES:
+    if staff.office_id != current_office_id() or staff.role not in STAFF_ROLES:
         raise ApiError(403, "forbidden", "This token may not act here")
     g.staff = staff
 
@@ -53,7 +49,7 @@ def require_staff() -> None:
 def find_service_by_code(code: Any) -> Service:
     if not isinstance(code, str) or not code:
         raise ApiError(422, "invalid", "'service' must be a service code")
-    service = db.session.scalar(select(Service).where(Service.office_id == current_office().id,
+    service = db.session.scalar(select(Service).where(Service.office_id == current_office_id(),
                                                       Service.code == code,
                                                       Service.active.is_(True)))
     if service is None:
@@ -61,15 +57,9 @@ def find_service_by_code(code: Any) -> Service:
     return service
 
 
-# A ticket's JSON names every segment's service, section, counter and staff: load them at once.
-SEGMENT_DETAILS = selectinload(Ticket.segments).options(
-    joinedload(VisitSegment.service), joinedload(VisitSegment.section),
-    joinedload(VisitSegment.counter), joinedload(VisitSegment.staff))
-
-
-def find_ticket(token: str) -> Ticket:
-    ticket = ticket_by_token(db.session, token, SEGMENT_DETAILS)
-    if ticket is None or ticket.office_id != current_office().id:
+def find_ticket(token: str):
+    ticket = ticket_by_token(db.session, token)
+    if ticket is None or ticket.office_id != current_office_id():
         raise ApiError(404, "unknown_ticket", "No such ticket")
     return ticket
 
@@ -78,28 +68,13 @@ def queue_error(error: QueueError) -> ApiError:
     return ApiError(error.status, error.code, error.message_en)
 
 
-def iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def ticket_json(ticket: Ticket | NewTicket, *, brief: bool = False) -> dict[str, Any]:
-    ahead = people_ahead(db.session, ticket)
-    data = {
-        "number": ticket.number, "token": ticket.token, "service": ticket.service.code,
-        "status": ticket.status.value, "priority": ticket.priority,
-        "counter": ticket.counter.label if ticket.counter else None,
-        "people_ahead": ahead,
-        "eta_minutes": eta_minutes(db.session, ticket.service, ahead, ticket.business_day),
-        "status_url": public_url("tickets.status", token=ticket.token),
-    }
-    if not brief:
-        data["segments"] = [{
-            "service": s.service.code, "section": s.section.code, "counter": s.counter.label,
-            "staff": s.staff.display_name if s.staff else None, "called_at": iso(s.called_at),
-            "started_at": iso(s.started_at), "finished_at": iso(s.finished_at),
-            "outcome": s.outcome.value if s.outcome else None,
-        } for s in ticket.segments]
-    return data
+def answer(ticket_id: int, status: int = 200) -> Response:
+    """The ticket as it now stands, read inside the transaction, then commit."""
+    data = ticket_json(db.session, ticket_by_id(db.session, ticket_id))
+    db.session.commit()
+    response = jsonify({"ticket": data})
+    response.status_code = status
+    return response
 
 
 @bp.get("/services")
@@ -107,7 +82,7 @@ def services():
     today = business_day(now_utc())
     rows = db.session.scalars(
         select(Service).join(Section, Service.section_id == Section.id)
-        .where(Service.office_id == current_office().id, Service.active.is_(True))
+        .where(Service.office_id == current_office_id(), Service.active.is_(True))
         .options(selectinload(Service.section), selectinload(Service.steps))
         .order_by(Section.sort_order, Service.sort_order)).all()
     result = []
@@ -116,14 +91,14 @@ def services():
         result.append({"code": service.code, "name_th": service.name_th,
                        "name_en": service.name_en, "section": service.section.code,
                        "waiting": waiting,
-                       "eta_minutes": eta_minutes(db.session, service, waiting, today)})
+                       "eta_minutes": eta_minutes(db.session, service.id, waiting, today)})
     return jsonify(result)
 
 
 @bp.get("/counters")
 def counters():
     rows = db.session.scalars(
-        select(Counter).where(Counter.office_id == current_office().id,
+        select(Counter).where(Counter.office_id == current_office_id(),
                               Counter.active.is_(True))
         .options(selectinload(Counter.services), selectinload(Counter.section))
         .order_by(Counter.sort_order)).all()
@@ -161,7 +136,8 @@ def create_ticket():
     except QueueError as exc:
         raise queue_error(exc) from exc
     created = isinstance(ticket, NewTicket)
-    data = ticket_json(ticket if created else db.session.get(Ticket, ticket), brief=True)
+    data = ticket_json(db.session, ticket if created else ticket_by_id(db.session, ticket),
+                       brief=True)
     db.session.commit()
     response = jsonify(data)
     response.status_code = 201 if created else 200  # 200: a retry of a ticket already issued
@@ -170,7 +146,7 @@ def create_ticket():
 
 @bp.get("/tickets/<token>")
 def get_ticket(token: str):
-    return jsonify(ticket_json(find_ticket(token)))
+    return jsonify(ticket_json(db.session, find_ticket(token)))
 
 
 @bp.post("/counters/<int:counter_id>/call-next")
@@ -178,18 +154,19 @@ def call(counter_id: int):
     require_staff()
     begin_write(db.session)
     # An id past the databases' integer range is unknown, not an overflow in the driver (500).
-    counter = db.session.get(Counter, counter_id) if counter_id <= MAX_ID else None
-    if counter is None or counter.office_id != current_office().id or not counter.active:
+    counter = db.session.connection().execute(
+        COUNTER_BY_ID, {"counter_id": counter_id}).first() if counter_id <= MAX_ID else None
+    if counter is None or counter.office_id != current_office_id() or not counter.active:
         raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
     try:
-        ticket = call_next(db.session, counter, g.staff,
-                           priority_ratio=current_app.config["PRIORITY_RATIO"])
+        ticket_id = claim_next(db.session, counter, g.staff.id,
+                               priority_ratio=current_app.config["PRIORITY_RATIO"])
     except QueueError as exc:
         raise queue_error(exc) from exc
-    db.session.commit()
-    if ticket is None:
+    if ticket_id is None:
+        db.session.commit()
         return Response(status=204)
-    return jsonify({"ticket": ticket_json(ticket)})
+    return answer(ticket_id)
 
 
 @bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")
@@ -201,8 +178,7 @@ def ticket_action(token: str, verb: str):
         TICKET_ACTIONS[verb](db.session, ticket)
     except QueueError as exc:
         raise queue_error(exc) from exc
-    db.session.commit()
-    return jsonify({"ticket": ticket_json(ticket)})
+    return answer(ticket.id)
 
 
 @bp.post("/tickets/<token>/transfer")
@@ -219,5 +195,4 @@ def transfer_ticket(token: str):
         transfer(db.session, ticket, target, front=position == "front")
     except QueueError as exc:
         raise queue_error(exc) from exc
-    db.session.commit()
-    return jsonify({"ticket": ticket_json(ticket)})
+    return answer(ticket.id)

@@ -36,7 +36,7 @@ def find_ticket(token: str) -> Ticket:
 def ticket_view(ticket: Ticket) -> dict:
     ahead = people_ahead(db.session, ticket)
     return {"ticket": ticket, "ahead": ahead,
-            "eta": eta_minutes(db.session, ticket.service, ahead, ticket.business_day)}
+            "eta": eta_minutes(db.session, ticket.service_id, ahead, ticket.business_day)}
 
 
 @bp.post("/services/<code>/ticket")

@@ -1,24 +1,35 @@
 """What a counter does with a ticket: call next, recall, start, no-show, transfer, finish.
 
-call_next claims exactly one waiting ticket: the candidate row is locked (PostgreSQL
-FOR UPDATE SKIP LOCKED; SQLite holds its single write lock from BEGIN IMMEDIATE) and the
-update only succeeds while the ticket is still waiting.
+call_next claims exactly one waiting ticket with one UPDATE ... RETURNING: the candidate row
+is locked (PostgreSQL FOR UPDATE SKIP LOCKED; SQLite holds its single write lock from BEGIN
+IMMEDIATE) and the update only succeeds while the ticket is still waiting.
+
+Every action runs as Core SQL on the session's connection, because counters call and finish
+all morning inside the writers' critical section. An action takes anything with the ticket's
+`id` (an ORM Ticket, or a row the API read); ORM objects the session already holds are expired
+afterwards, so a caller working with them reads the new state.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, case, select, update
+from sqlalchemy import Date, Select, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from models.base import now_utc
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
-from models.staff import Counter, Staff
+from models.staff import Counter, Staff, counter_service
 from models.tickets import QueueError, business_day, record_event
 
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
+TICKETS = Ticket.__table__
+SEGMENTS = VisitSegment.__table__
+SERVICES = Service.__table__
+COUNTERS = Counter.__table__
 
 
 def queue_order(statement: Select, priority_first: bool = True) -> Select:
@@ -43,130 +54,191 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
                                                Ticket.status.in_(ACTIVE)))
 
 
-def _priority_streak(session: Session, counter: Counter, day) -> int:
-    """How many of this counter's latest calls today in a row were priority tickets."""
-    recent = session.execute(
-        select(Ticket.priority_reason).join(VisitSegment, VisitSegment.ticket_id == Ticket.id)
-        .where(VisitSegment.counter_id == counter.id, Ticket.business_day == day)
-        .order_by(VisitSegment.id.desc()).limit(50)
-    ).scalars()
-    streak = 0
-    for reason in recent:
-        if reason is None:
-            break
-        streak += 1
-    return streak
+# --- statements, built once -------------------------------------------------------------
 
+BUSY = select(TICKETS.c.id).where(TICKETS.c.counter_id == bindparam("counter_id"),
+                                  TICKETS.c.status.in_(ACTIVE)).limit(1)
+# The lanes of this counter's latest calls today, newest first (see lane_turn).
+RECENT_LANES = (
+    select(TICKETS.c.priority_reason)
+    .select_from(SEGMENTS.join(TICKETS, TICKETS.c.id == SEGMENTS.c.ticket_id))
+    .where(SEGMENTS.c.counter_id == bindparam("counter_id"),
+           TICKETS.c.business_day == bindparam("day", type_=Date))
+    .order_by(SEGMENTS.c.id.desc()).limit(bindparam("ratio")))
+COUNTER_SERVICES = (
+    select(counter_service.c.service_id)
+    .join(SERVICES, SERVICES.c.id == counter_service.c.service_id)
+    .where(counter_service.c.counter_id == bindparam("at_counter"),
+           SERVICES.c.active.is_(True)))
+
+
+def _claim_statement(priority_first: bool):
+    candidate = (queue_order(select(TICKETS.c.id).where(
+        TICKETS.c.office_id == bindparam("at_office"),
+        TICKETS.c.business_day == bindparam("day", type_=Date),
+        TICKETS.c.status == TicketStatus.WAITING,
+        TICKETS.c.service_id.in_(COUNTER_SERVICES)), priority_first)
+        .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    return (update(TICKETS).where(TICKETS.c.id == candidate,
+                                  TICKETS.c.status == TicketStatus.WAITING)
+            .values(status=TicketStatus.CALLED, counter_id=bindparam("at_counter"))
+            .returning(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number,
+                       TICKETS.c.service_id))
+
+
+CLAIM = {first: _claim_statement(first) for first in (True, False)}
+SERVICE_OF = (select(SERVICES.c.code, SERVICES.c.section_id)
+              .where(SERVICES.c.id == bindparam("service_id")))
+INSERT_SEGMENT = SEGMENTS.insert()
+# A ticket with its counter and its open segment: what every action checks first.
+AT_COUNTER = (
+    select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number, TICKETS.c.status,
+           TICKETS.c.counter_id, COUNTERS.c.label.label("counter_label"),
+           SERVICES.c.code.label("service_code"), SEGMENTS.c.id.label("segment_id"),
+           SEGMENTS.c.recalls)
+    .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
+                 .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)
+                 .outerjoin(SEGMENTS, (SEGMENTS.c.ticket_id == TICKETS.c.id)
+                            & SEGMENTS.c.finished_at.is_(None)))
+    .where(TICKETS.c.id == bindparam("ticket_id"))
+    .order_by(SEGMENTS.c.id.desc()).limit(1))
+UPDATE_TICKET = update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id"))
+UPDATE_SEGMENT = update(SEGMENTS).where(SEGMENTS.c.id == bindparam("segment_id"))
+CLOSE_SEGMENT = {
+    # A visit served without "start" counts from its call.
+    True: UPDATE_SEGMENT.values(started_at=func.coalesce(SEGMENTS.c.started_at,
+                                                         SEGMENTS.c.called_at)),
+    False: UPDATE_SEGMENT,
+}
+
+
+def _loaded_objects_changed(session: Session, ticket_id: int) -> None:
+    """The Core writes bypassed the ORM: a Ticket or segments of it that the session holds
+    are read again (the API's session holds none, so it pays nothing)."""
+    if not session.identity_map:
+        return
+    ticket = session.identity_map.get(identity_key(Ticket, ticket_id))
+    if ticket is not None:
+        session.refresh(ticket)
+        session.expire(ticket, ["segments"])  # a segment may have been added
+    for held in list(session.identity_map.values()):
+        if isinstance(held, VisitSegment) and held.ticket_id == ticket_id:
+            session.refresh(held)
+
+
+# --- calling --------------------------------------------------------------------------------
 
 def lane_turn(session: Session, counter: Counter, day, priority_ratio: int) -> bool:
     """True when the priority lane goes first at this counter's next call.
 
     After priority_ratio priority tickets in a row a waiting normal ticket gets its turn.
     """
-    return _priority_streak(session, counter, day) < priority_ratio
+    lanes = session.connection().execute(RECENT_LANES, {
+        "counter_id": counter.id, "day": day, "ratio": max(priority_ratio, 0)}).scalars().all()
+    return not (priority_ratio <= 0 or
+                (len(lanes) == priority_ratio and all(lane is not None for lane in lanes)))
 
 
-def _claim(session: Session, counter: Counter, service_ids: list[int], day,
-           priority_first: bool) -> Ticket | None:
-    """Claim the first ticket in calling order with one UPDATE ... RETURNING.
+def claim_next(session: Session, counter: Counter | Any, staff_id: int | None, *,
+               priority_ratio: int = 2, now: datetime | None = None) -> int | None:
+    """Claim the next ticket in calling order for counter (anything with id, office_id,
+    label and paused); returns its id, or None when nobody waits.
 
-    The candidate subquery locks its row (PostgreSQL FOR UPDATE SKIP LOCKED: two counters
-    never wait on, or get, the same ticket; SQLite already holds its only write lock), and the
-    status condition makes the update a no-op if the ticket was claimed meanwhile.
+    Call begin_write() first; the caller commits.
     """
-    candidate = (waiting_tickets(counter.office_id, service_ids, day, priority_first)
-                 .with_only_columns(Ticket.id).limit(1)
-                 .with_for_update(skip_locked=True).scalar_subquery())
-    return session.scalars(
-        update(Ticket).where(Ticket.id == candidate, Ticket.status == TicketStatus.WAITING)
-        .values(status=TicketStatus.CALLED, counter_id=counter.id)
-        .returning(Ticket)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).one_or_none()
-
-
-def call_next(session: Session, counter: Counter, staff: Staff | None, *,
-              priority_ratio: int = 2, now: datetime | None = None) -> Ticket | None:
-    """Claim the next ticket in calling order (see queue_order and lane_turn).
-
-    Returns None when nobody waits. Call begin_write() first; the caller commits.
-    """
+    session.flush()  # ORM changes made before (a pause) are what the statements must see
+    connection = session.connection()
     if counter.paused:
         raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
                          "This counter is paused")
-    if current_ticket(session, counter) is not None:
+    if connection.execute(BUSY, {"counter_id": counter.id}).first() is not None:
         raise QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
                          "Finish the current ticket before calling the next one")
     now = now or now_utc()
     day = business_day(now)
-    service_ids = [s.id for s in counter.services if s.active]
-    if not service_ids:
+    claimed = connection.execute(CLAIM[lane_turn(session, counter, day, priority_ratio)], {
+        "at_office": counter.office_id, "day": day, "at_counter": counter.id}).first()
+    if claimed is None:
         return None
-    ticket = _claim(session, counter, service_ids, day,
-                    lane_turn(session, counter, day, priority_ratio))
-    if ticket is None:
-        return None
-    service = ticket.service
-    session.add(VisitSegment(
-        ticket=ticket, service_id=service.id, section_id=service.section_id,
-        counter_id=counter.id, staff_id=staff.id if staff else None, called_at=now))
-    record_event(session, ticket, "called", counter.id, number=ticket.number,
+    service = connection.execute(SERVICE_OF, {"service_id": claimed.service_id}).one()
+    connection.execute(INSERT_SEGMENT, {
+        "ticket_id": claimed.id, "service_id": claimed.service_id,
+        "section_id": service.section_id, "counter_id": counter.id, "staff_id": staff_id,
+        "called_at": now, "recalls": 0})
+    record_event(session, claimed, "called", counter.id, number=claimed.number,
                  counter=counter.label, service=service.code)
+    _loaded_objects_changed(session, claimed.id)
+    return claimed.id
+
+
+def call_next(session: Session, counter: Counter, staff: Staff | None, *,
+              priority_ratio: int = 2, now: datetime | None = None) -> Ticket | None:
+    """claim_next for callers that work with the ORM: the called Ticket, or None."""
+    claimed = claim_next(session, counter, staff.id if staff else None,
+                         priority_ratio=priority_ratio, now=now)
+    return session.get(Ticket, claimed) if claimed is not None else None
+
+
+# --- actions on the ticket at a counter -----------------------------------------------------
+
+def _require(session: Session, ticket: Any, allowed: tuple[TicketStatus, ...], action_th: str,
+             action_en: str):
+    """The ticket's state (AT_COUNTER), if it allows the action; else a QueueError."""
     session.flush()
-    return ticket
-
-
-def _require(ticket: Ticket, allowed: tuple[TicketStatus, ...], action_th: str,
-             action_en: str) -> VisitSegment:
-    segment = ticket.current_segment
-    if ticket.status not in allowed or segment is None:
+    state = session.connection().execute(AT_COUNTER, {"ticket_id": ticket.id}).one()
+    if state.status not in allowed or state.segment_id is None:
         raise QueueError("invalid_transition",
-                         f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {ticket.status.value}",
-                         f"Cannot {action_en} a ticket that is {ticket.status.value}")
-    return segment
+                         f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {state.status.value}",
+                         f"Cannot {action_en} a ticket that is {state.status.value}")
+    return state
+
+
+def _close(session: Session, state, outcome: SegmentOutcome, now: datetime,
+           **ticket_values) -> None:
+    """End the open segment with outcome; the ticket leaves the counter."""
+    connection = session.connection()
+    connection.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
+        "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
+    connection.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None,
+                                       **ticket_values})
 
 
 def recall(session: Session, ticket: Ticket) -> None:
-    segment = _require(ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
-    segment.recalls += 1
-    record_event(session, ticket, "recalled", ticket.counter_id, number=ticket.number,
-                 counter=ticket.counter.label, service=ticket.service.code)
+    state = _require(session, ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
+    session.connection().execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
+                                                  "recalls": state.recalls + 1})
+    record_event(session, state, "recalled", state.counter_id, number=state.number,
+                 counter=state.counter_label, service=state.service_code)
+    _loaded_objects_changed(session, state.id)
 
 
 def start(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
-    segment = _require(ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
-    segment.started_at = now or now_utc()
-    ticket.status = TicketStatus.SERVING
-    record_event(session, ticket, "started", ticket.counter_id, number=ticket.number)
-
-
-def _close(ticket: Ticket, segment: VisitSegment, outcome: SegmentOutcome,
-           now: datetime) -> None:
-    segment.finished_at = now
-    segment.outcome = outcome
-    if segment.started_at is None and outcome is not SegmentOutcome.NO_SHOW:
-        segment.started_at = segment.called_at
-    ticket.counter_id = None
+    state = _require(session, ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
+    connection = session.connection()
+    connection.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
+                                        "started_at": now or now_utc()})
+    connection.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
+    record_event(session, state, "started", state.counter_id, number=state.number)
+    _loaded_objects_changed(session, state.id)
 
 
 def no_show(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
     now = now or now_utc()
-    segment = _require(ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก", "mark no-show")
-    counter_id = ticket.counter_id
-    _close(ticket, segment, SegmentOutcome.NO_SHOW, now)
-    ticket.status = TicketStatus.NO_SHOW
-    ticket.finished_at = now
-    record_event(session, ticket, "no_show", counter_id, number=ticket.number)
+    state = _require(session, ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก",
+                     "mark no-show")
+    _close(session, state, SegmentOutcome.NO_SHOW, now, status=TicketStatus.NO_SHOW,
+           finished_at=now)
+    record_event(session, state, "no_show", state.counter_id, number=state.number)
+    _loaded_objects_changed(session, state.id)
 
 
 def finish(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
     now = now or now_utc()
-    segment = _require(ticket, ACTIVE, "จบงาน", "finish")
-    counter_id = ticket.counter_id
-    _close(ticket, segment, SegmentOutcome.SERVED, now)
-    ticket.status = TicketStatus.FINISHED
-    ticket.finished_at = now
-    record_event(session, ticket, "finished", counter_id, number=ticket.number)
+    state = _require(session, ticket, ACTIVE, "จบงาน", "finish")
+    _close(session, state, SegmentOutcome.SERVED, now, status=TicketStatus.FINISHED,
+           finished_at=now)
+    record_event(session, state, "finished", state.counter_id, number=state.number)
+    _loaded_objects_changed(session, state.id)
 
 
 def transfer(session: Session, ticket: Ticket, to_service: Service, *, front: bool,
@@ -176,17 +248,13 @@ def transfer(session: Session, ticket: Ticket, to_service: Service, *, front: bo
     if not to_service.active or to_service.office_id != ticket.office_id:
         raise QueueError("service_unavailable", "งานบริการปลายทางไม่เปิดให้บริการ",
                          "The target service is not available")
-    segment = _require(ticket, ACTIVE, "โอนคิว", "transfer")
-    counter_id = ticket.counter_id
-    from_service = ticket.service.code
-    _close(ticket, segment, SegmentOutcome.TRANSFERRED, now)
-    ticket.service = to_service
-    ticket.status = TicketStatus.WAITING
-    ticket.queued_at = now
-    ticket.to_front = front
-    record_event(session, ticket, "transferred", counter_id, number=ticket.number,
-                 service=to_service.code, from_service=from_service,
+    state = _require(session, ticket, ACTIVE, "โอนคิว", "transfer")
+    _close(session, state, SegmentOutcome.TRANSFERRED, now, service_id=to_service.id,
+           status=TicketStatus.WAITING, queued_at=now, to_front=front)
+    record_event(session, state, "transferred", state.counter_id, number=state.number,
+                 service=to_service.code, from_service=state.service_code,
                  position="front" if front else "back")
+    _loaded_objects_changed(session, state.id)
 
 
 # The actions on the ticket at a counter, by the name the console and the API use.
@@ -197,3 +265,4 @@ def set_paused(session: Session, counter: Counter, paused: bool) -> None:
     counter.paused = paused
     record_event(session, None, "paused" if paused else "resumed", counter.id,
                  office_id=counter.office_id, counter=counter.label)
+

@@ -20,7 +20,7 @@ from models.base import UTCDateTime
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.staff import Counter, counter_service
-from models.tickets import NewTicket, ServiceRef, on_events_committed
+from models.tickets import NewTicket, on_events_committed
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
@@ -105,16 +105,16 @@ class _PaceCache:
         self._values: WeakKeyDictionary[Engine, dict[tuple[int, date], tuple]] = \
             WeakKeyDictionary()
 
-    def get(self, session: Session, service: Service | ServiceRef, day: date) -> tuple[float, int]:
+    def get(self, session: Session, service_id: int, day: date) -> tuple[float, int]:
         engine = session.get_bind()
-        key = (service.id, day)
+        key = (service_id, day)
         now = time.monotonic()
         with self._lock:
             cached = self._values.get(engine, {}).get(key)
         if cached is not None and cached[0] > now:
             return cached[1], cached[2]
-        value = (mean_service_minutes(session, service.id, day),
-                 open_counters(session, service.id))
+        value = (mean_service_minutes(session, service_id, day),
+                 open_counters(session, service_id))
         with self._lock:
             self._values.setdefault(engine, {})[key] = (now + self.TTL_SECONDS, *value)
         return value
@@ -133,10 +133,10 @@ def _forget_pace(kinds: set[str]) -> None:
         pace.clear()
 
 
-def eta_minutes(session: Session, service: Service | ServiceRef, ahead: int, day: date) -> int:
+def eta_minutes(session: Session, service_id: int, ahead: int, day: date) -> int:
     if ahead <= 0:
         return 0
-    per_visit, counters = pace.get(session, service, day)
+    per_visit, counters = pace.get(session, service_id, day)
     return math.ceil(ahead * per_visit / counters)
 
 

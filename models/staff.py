@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -196,12 +197,23 @@ def create_api_token(session: Session, staff: Staff) -> str:
     return token
 
 
-def staff_for_token(session: Session, token: str) -> Staff | None:
+# Every API call with a bearer token starts here: one Core query, no ORM object.
+STAFF_BY_TOKEN = (
+    select(Staff.__table__.c.id, Staff.__table__.c.office_id, Staff.__table__.c.username,
+           Staff.__table__.c.display_name, Staff.__table__.c.role,
+           Staff.__table__.c.section_id)
+    .join(ApiToken.__table__, ApiToken.__table__.c.staff_id == Staff.__table__.c.id)
+    .where(ApiToken.__table__.c.token_hash == bindparam("token_hash"),
+           ApiToken.__table__.c.revoked_at.is_(None), Staff.__table__.c.active.is_(True)))
+
+
+def staff_for_token(session: Session, token: str):
+    """The active staff member of an unrevoked token (a row: id, office_id, username,
+    display_name, role, section_id), or None."""
     if not token or len(token) > 200:
         return None
-    return session.scalar(select(Staff).join(ApiToken, ApiToken.staff_id == Staff.id)
-                          .where(ApiToken.token_hash == hash_token(token),
-                                 ApiToken.revoked_at.is_(None), Staff.active.is_(True)))
+    return session.connection().execute(STAFF_BY_TOKEN,
+                                        {"token_hash": hash_token(token)}).first()
 
 
 def revoke_api_tokens(session: Session, staff: Staff) -> int:

@@ -153,7 +153,7 @@ def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
         assert people_ahead(db.session, last) == 3
         birth = service("REG-BIRTH")
         # Manual: 15 minutes a visit, 3 counters serve it.
-        assert eta_minutes(db.session, birth, 3, last.business_day) == 15
+        assert eta_minutes(db.session, birth.id, 3, last.business_day) == 15
         priority = issue("REG-BIRTH", priority_reason=PriorityReason.MONK, now=MORNING)
         assert people_ahead(db.session, priority) == 0
         assert people_ahead(db.session, last) == 4
@@ -163,7 +163,7 @@ def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
             start(db.session, ticket, now=MORNING)
             finish(db.session, ticket, now=MORNING + timedelta(minutes=6))
             db.session.commit()
-        assert eta_minutes(db.session, birth, 3, last.business_day) == 6
+        assert eta_minutes(db.session, birth.id, 3, last.business_day) == 6
 
 
 def test_people_ahead_matches_the_order_tickets_are_called_in(app):

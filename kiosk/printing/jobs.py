@@ -31,7 +31,7 @@ def slip_for(ticket: Ticket) -> TicketSlip:
         number=ticket.number, service_name_th=ticket.service.name_th,
         service_name_en=ticket.service.name_en, priority=ticket.priority,
         people_ahead=ahead,
-        eta_minutes=eta_minutes(db.session, ticket.service, ahead, ticket.business_day),
+        eta_minutes=eta_minutes(db.session, ticket.service_id, ahead, ticket.business_day),
         issued_at=ticket.issued_at, fee_line=fee_text(ticket.service, "th"),
         status_url=public_url("tickets.status", token=ticket.token),
         complaint_line="ร้องเรียน/แนะนำบริการ: " + config["COMPLAINT_CHANNELS"][1][0],

@@ -1,0 +1,81 @@
+"""The API's ticket document, read with Core SQL: one query for the ticket, one for its visit.
+
+Counters call and finish all day through the API, and every answer carries the ticket; the
+ORM would load the ticket, its service, counter and each segment's relations object by object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from models import Counter, Section, Service, Staff, Ticket, VisitSegment
+from models.estimates import eta_minutes, people_ahead
+from models.tickets import NewTicket
+from web.qr import public_url
+
+TICKETS = Ticket.__table__
+SERVICES = Service.__table__
+COUNTERS = Counter.__table__
+SEGMENTS = VisitSegment.__table__
+
+_TICKET = (
+    select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.token, TICKETS.c.number,
+           TICKETS.c.status, TICKETS.c.priority_reason, TICKETS.c.business_day,
+           TICKETS.c.queued_at, TICKETS.c.to_front, TICKETS.c.service_id,
+           SERVICES.c.code.label("service_code"), COUNTERS.c.label.label("counter_label"))
+    .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
+                 .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)))
+TICKET_BY_ID = _TICKET.where(TICKETS.c.id == bindparam("ticket_id"))
+TICKET_BY_TOKEN = _TICKET.where(TICKETS.c.token == bindparam("token"))
+SEGMENTS_OF = (
+    select(SERVICES.c.code.label("service"), Section.__table__.c.code.label("section"),
+           COUNTERS.c.label.label("counter"), Staff.__table__.c.display_name.label("staff"),
+           SEGMENTS.c.called_at, SEGMENTS.c.started_at, SEGMENTS.c.finished_at,
+           SEGMENTS.c.outcome)
+    .select_from(SEGMENTS.join(SERVICES, SERVICES.c.id == SEGMENTS.c.service_id)
+                 .join(Section.__table__, Section.__table__.c.id == SEGMENTS.c.section_id)
+                 .join(COUNTERS, COUNTERS.c.id == SEGMENTS.c.counter_id)
+                 .outerjoin(Staff.__table__, Staff.__table__.c.id == SEGMENTS.c.staff_id))
+    .where(SEGMENTS.c.ticket_id == bindparam("ticket_id")).order_by(SEGMENTS.c.id))
+
+
+def ticket_by_id(session: Session, ticket_id: int):
+    return session.connection().execute(TICKET_BY_ID, {"ticket_id": ticket_id}).one()
+
+
+def ticket_by_token(session: Session, token: str):
+    """The ticket row for a token, or None (also for a token of an impossible length)."""
+    if not token or len(token) > 64:
+        return None
+    return session.connection().execute(TICKET_BY_TOKEN, {"token": token}).first()
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def ticket_json(session: Session, ticket: Any, *, brief: bool = False) -> dict[str, Any]:
+    """The ticket as the API answers it; ticket is a row of ticket_by_* or a NewTicket."""
+    ahead = people_ahead(session, ticket)
+    if isinstance(ticket, NewTicket):
+        service_code, counter_label = ticket.service.code, None
+    else:
+        service_code, counter_label = ticket.service_code, ticket.counter_label
+    data = {
+        "number": ticket.number, "token": ticket.token, "service": service_code,
+        "status": ticket.status.value, "priority": ticket.priority_reason is not None,
+        "counter": counter_label, "people_ahead": ahead,
+        "eta_minutes": eta_minutes(session, ticket.service_id, ahead, ticket.business_day),
+        "status_url": public_url("tickets.status", token=ticket.token),
+    }
+    if not brief:
+        data["segments"] = [{
+            "service": s.service, "section": s.section, "counter": s.counter, "staff": s.staff,
+            "called_at": iso(s.called_at), "started_at": iso(s.started_at),
+            "finished_at": iso(s.finished_at),
+            "outcome": s.outcome.value if s.outcome else None,
+        } for s in session.connection().execute(SEGMENTS_OF, {"ticket_id": ticket.id})]
+    return data
