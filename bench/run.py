@@ -97,36 +97,49 @@ def bench_call(base: str, token: str) -> dict:
 
 
 def bench_board(base: str, token: str, boards: int, calls: int) -> dict:
-    import http.client
+    """Call-to-board latency: from sending call-next to each board reading the called number.
+
+    The boards are 50 connections read by one thread with a selector. (Fifty reader threads in
+    the benchmark's own interpreter would measure how long they queue for its GIL: real
+    boards are separate browsers.)
+    """
+    import selectors
+    import socket
     from urllib.parse import urlsplit
 
     parts = urlsplit(base)
+    selector = selectors.DefaultSelector()
+    request = (f"GET /board/events HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+               "Accept: text/event-stream\r\n\r\n").encode()
+    for _ in range(boards):
+        sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
+        sock.sendall(request)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ, {"buffer": b"", "scanned": 0})
     arrivals: dict[str, list[float]] = {}
-    lock = threading.Lock()
-    ready = threading.Barrier(boards + 1)
     stop = threading.Event()
+    marker = b'data-number="'
 
-    def board(_: int) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        connection.request("GET", "/board/events")
-        response = connection.getresponse()
-        response.readline()
-        ready.wait()
+    def read_boards() -> None:
         while not stop.is_set():
-            line = response.readline().decode()
-            if not line:
-                break
-            if 'data-number="' in line:
-                number = line.split('data-number="')[1].split('"')[0]
-                with lock:
-                    arrivals.setdefault(number, []).append(time.perf_counter())
-        connection.close()
+            for key, _ in selector.select(timeout=0.1):
+                chunk = key.fileobj.recv(1 << 16)
+                now = time.perf_counter()
+                state = key.data
+                state["buffer"] += chunk
+                while (found := state["buffer"].find(marker, state["scanned"])) >= 0:
+                    end = state["buffer"].find(b'"', found + len(marker))
+                    if end < 0:
+                        break
+                    number = state["buffer"][found + len(marker):end].decode()
+                    arrivals.setdefault(number, []).append(now)
+                    state["scanned"] = end
+                state["buffer"] = state["buffer"][state["scanned"]:]
+                state["scanned"] = 0
 
-    threads = [threading.Thread(target=board, args=(i,), daemon=True) for i in range(boards)]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    time.sleep(0.5)
+    reader = threading.Thread(target=read_boards, daemon=True)
+    reader.start()
+    time.sleep(1.0)  # every board has connected and read its first message
     caller = Client(base, token)
     desk = Client(base)
     counter = caller.get("/api/v1/counters")[1][0]["id"]
@@ -141,6 +154,9 @@ def bench_board(base: str, token: str, boards: int, calls: int) -> dict:
         caller.post(f"/api/v1/tickets/{data['ticket']['token']}/finish")
     time.sleep(1)
     stop.set()
+    reader.join()
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
     delays = [(arrived - sent[number]) * 1000 for number, times in arrivals.items()
               if number in sent for arrived in times]
     missed = calls * boards - len(delays)

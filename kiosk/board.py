@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
 
 from kiosk.announce import call_speech
 from kiosk.events import latest_event_id, stream
 from models import Counter, QueueEvent, Ticket, TicketStatus, db
-from models.base import BANGKOK, now_utc
+from models.base import BANGKOK, UTCDateTime, now_utc
 from web.office import current_office
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -19,28 +18,40 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 CALL_KINDS = ("called", "recalled")
 BOARD_KINDS = {"called", "recalled", "started", "finished", "no_show", "transferred", "paused",
                "resumed"}
-LAST_CALLS = 8
+LAST_CALL_COUNT = 8
+
+
+# The board is drawn again on every call, for every board at once: Core SQL, built once.
+_COUNTERS = Counter.__table__
+_TICKETS = Ticket.__table__
+_EVENTS = QueueEvent.__table__
+BOARD_COUNTERS = (select(_COUNTERS.c.id, _COUNTERS.c.label, _COUNTERS.c.paused)
+                  .where(_COUNTERS.c.office_id == bindparam("office_id"),
+                         _COUNTERS.c.active.is_(True))
+                  .order_by(_COUNTERS.c.sort_order))
+NOW_SERVING = (select(_TICKETS.c.counter_id, _TICKETS.c.number)
+               .where(_TICKETS.c.office_id == bindparam("office_id"),
+                      _TICKETS.c.status.in_((TicketStatus.CALLED, TicketStatus.SERVING))))
+LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.data)
+              .where(_EVENTS.c.office_id == bindparam("office_id"),
+                     _EVENTS.c.kind.in_(CALL_KINDS),
+                     _EVENTS.c.created_at >= bindparam("since", type_=UTCDateTime))
+              .order_by(_EVENTS.c.id.desc()).limit(LAST_CALL_COUNT))
 
 
 def board_state(office_id: int) -> dict:
-    counters = db.session.scalars(
-        select(Counter).where(Counter.office_id == office_id, Counter.active.is_(True))
-        .order_by(Counter.sort_order)).all()
-    serving = {t.counter_id: t for t in db.session.scalars(
-        select(Ticket).where(Ticket.office_id == office_id,
-                             Ticket.status.in_((TicketStatus.CALLED, TicketStatus.SERVING)))
-        .options(selectinload(Ticket.service)))}
+    """Counters (id, label, paused), who each serves, and today's last calls (id, data)."""
+    connection = db.session.connection()
+    params = {"office_id": office_id}
+    counters = connection.execute(BOARD_COUNTERS, params).all()
+    serving = {row.counter_id: row for row in connection.execute(NOW_SERVING, params)}
     day_start = datetime.combine(now_utc().astimezone(BANGKOK).date(), time(), BANGKOK)
-    calls = db.session.scalars(
-        select(QueueEvent).where(QueueEvent.office_id == office_id,
-                                 QueueEvent.kind.in_(CALL_KINDS),
-                                 QueueEvent.created_at >= day_start)
-        .order_by(QueueEvent.id.desc()).limit(LAST_CALLS)).all()
+    calls = connection.execute(LAST_CALLS, {**params, "since": day_start}).all()
     return {"counters": counters, "serving": serving, "calls": calls,
             "last_call_id": calls[0].id if calls else 0}
 
 
-def announcements(events: list[QueueEvent]) -> list[dict]:
+def announcements(events: list) -> list[dict]:
     spoken = []
     for event in events:
         if event.kind in CALL_KINDS:
@@ -72,7 +83,7 @@ def events():
         last_id = latest_event_id(office_id)
     app = current_app._get_current_object()
 
-    def render(batch: list[QueueEvent]) -> list[tuple[str, str]]:
+    def render(batch: list) -> list[tuple[str, str]]:
         if not any(e.kind in BOARD_KINDS for e in batch):
             return []
         return [("board", render_template("board/_panel.html", **board_state(office_id),
