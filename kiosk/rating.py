@@ -29,7 +29,6 @@ from kiosk.rating_rules import (
 from models import Ticket, db
 from models.alerts import AlertRule, raise_alerts
 from models.base import begin_write, now_utc
-from models.rating_throttle import number_lookup_lockout, record_number_lookup_failure
 from models.ratings import (
     ASPECT_LABELS,
     MAX_COMMENT,
@@ -41,6 +40,7 @@ from models.ratings import (
     rating_for,
     serving_segments,
 )
+from models.throttle import number_lookup_lockout, record_number_lookup_failure
 from models.tickets import ticket_by_token
 from web.office import current_office
 

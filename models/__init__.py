@@ -30,7 +30,7 @@ from models.queue import (
 from models.ratings import Aspect, Rating, RatingChannel, RatingCredit, RatingError, rate_visit
 from models.reports import rollup  # noqa: F401 (its tables belong to the schema)
 from models.staff import ApiToken, Counter, Role, Staff, counter_service
-from models.throttle import SignInFailure
+from models.throttle import FailedAttempt
 
 __all__ = [
     "Alert",
@@ -62,7 +62,7 @@ __all__ = [
     "SegmentOutcome",
     "Service",
     "ServiceStep",
-    "SignInFailure",
+    "FailedAttempt",
     "Staff",
     "StepKind",
     "Ticket",

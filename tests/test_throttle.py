@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from alembic import command
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app import create_app
 from config import TestConfig
-from models import Role, SignInFailure, db
+from models import FailedAttempt, Role, db
+from models.schema import alembic_config
 from models.throttle import MAX_PER_ADDRESS, MAX_PER_USERNAME
 from tests.staff_helpers import PASSWORD, add_staff, csrf
 
@@ -32,7 +34,7 @@ def fail(client, username: str, times: int, address: str = "10.0.0.5") -> None:
 
 def age_failures(app: Flask, minutes: int) -> None:
     with app.app_context():
-        rows = db.session.scalars(select(SignInFailure)).all()
+        rows = db.session.scalars(select(FailedAttempt)).all()
         for row in rows:
             row.created_at -= timedelta(minutes=minutes)
         db.session.commit()
@@ -80,7 +82,7 @@ def test_refused_attempts_do_not_extend_the_lock(app):
     for _ in range(10):
         assert attempt(client, "somchai", "still-guessing-2").status_code == 429
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SignInFailure)) == \
+        assert db.session.scalar(select(func.count()).select_from(FailedAttempt)) == \
             MAX_PER_USERNAME
     age_failures(app, 16)
     assert attempt(client, "somchai", PASSWORD).status_code == 303
@@ -132,5 +134,22 @@ def test_old_failures_are_dropped_when_new_ones_are_written(app):
     age_failures(app, 60)
     fail(client, "someone-else", 1)
     with app.app_context():
-        names = db.session.scalars(select(SignInFailure.username)).all()
+        names = db.session.scalars(select(FailedAttempt.username)).all()
     assert names == ["someone-else"]
+
+
+def test_migration_0007_turns_marker_rows_into_rating_number_attempts(empty_app):
+    """Before 0007 a failed rating lookup was a sign-in failure under a marker."""
+    with empty_app.app_context():
+        command.downgrade(alembic_config(), "0006")
+        office_id = db.session.execute(text("SELECT id FROM office")).scalar()
+        db.session.execute(text(
+            "INSERT INTO sign_in_failure (office_id, username, remote_addr, created_at) "
+            "VALUES (:o, 'rate-lookup:10.0.0.9', 'rate-lookup', '2026-11-24 04:00:00'), "
+            "(:o, 'clerk', '10.0.0.9', '2026-11-24 04:00:00')"), {"o": office_id})
+        db.session.commit()
+        command.upgrade(alembic_config(), "head")
+        rows = db.session.execute(text(
+            "SELECT kind, username, remote_addr FROM sign_in_failure ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [("rating_number", "", "10.0.0.9"),
+                                            ("sign_in", "clerk", "10.0.0.9")]
