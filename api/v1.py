@@ -122,24 +122,23 @@ def create_ticket():
         raise ApiError(422, "invalid", "'service' must be a service code")
     reason = PriorityReason(priority) if isinstance(priority, str) else \
         (PriorityReason.ELDERLY if priority else None)
-    # One short writing transaction from the first read to the answer: a ticket costs one
-    # BEGIN and one COMMIT, which is most of what a kiosk tap costs the server.
-    begin_write(db.session)
+    # The reads before and the answer after share no transaction with the write: the
+    # write slot (SQLite) or the day's counter row (PostgreSQL) is held for as short as can be.
     service = service_by_code(db.session, current_office_id(), code)
     if service is None or not service.active:
         raise ApiError(404, "unknown_service", f"No service with code {code!r}")
     if not office_open():
         raise ApiError(409, "office_closed", "The office is closed; no tickets now")
+    begin_write(db.session)
     try:
         ticket = issue(db.session, current_office_id(), service, priority_reason=reason,
                        idempotency_key=key)
     except QueueError as exc:
         raise queue_error(exc) from exc
-    created = isinstance(ticket, NewTicket)
-    data = ticket_json(db.session, ticket if created else ticket_by_id(db.session, ticket),
-                       brief=True)
     db.session.commit()
-    response = jsonify(data)
+    created = isinstance(ticket, NewTicket)
+    response = jsonify(ticket_json(db.session, ticket if created else
+                                   ticket_by_id(db.session, ticket), brief=True))
     response.status_code = 201 if created else 200  # 200: a retry of a ticket already issued
     return response
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, bindparam, event, select, text
+from sqlalchemy import Date, String, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
-from models.base import local, now_utc
+from models.base import UTCDateTime, local, now_utc
 from models.catalog import Office, Service
 from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
 
@@ -108,6 +108,36 @@ SERVICE_BY_CODE = text("SELECT id, code, ticket_prefix, active, walk_in FROM ser
                        "WHERE office_id = :office_id AND code = :code")
 
 
+# PostgreSQL: the number, the ticket and its event in one statement. The day's counter row of
+# the prefix stays locked from its UPSERT to COMMIT and every ticket of that prefix queues
+# behind it, so nothing else may run in between (each statement costs a round trip and a turn
+# at the GIL). Same rows as the SQLite path below: prefix + at least three digits.
+ISSUE_IN_ONE_STATEMENT = text(f"""
+WITH n AS (
+    INSERT INTO ticket_sequence (office_id, prefix, business_day, last_number)
+    VALUES (:office_id, :prefix, :day, 1)
+    ON CONFLICT (office_id, prefix, business_day)
+    DO UPDATE SET last_number = ticket_sequence.last_number + 1
+    RETURNING last_number),
+t AS (
+    INSERT INTO ticket (office_id, token, business_day, number, service_id, first_service_id,
+                        priority_reason, status, issued_at, queued_at, to_front,
+                        idempotency_key)
+    SELECT :office_id, :token, :day,
+           :prefix || lpad(n.last_number::text, greatest(3, length(n.last_number::text)), '0'),
+           :service_id, :service_id, :priority_reason, 'waiting', :now, :now, false, :key
+    FROM n
+    RETURNING id, number),
+e AS (
+    INSERT INTO queue_event (office_id, kind, ticket_id, counter_id, data, created_at)
+    SELECT :office_id, 'issued', t.id, NULL,
+           json_build_object('number', t.number, 'service', CAST(:code AS text)), :now
+    FROM t)
+SELECT t.id, t.number FROM t, pg_notify('{EVENTS_CHANNEL}', '')
+""").bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
+                bindparam("priority_reason", type_=String))
+
+
 @dataclass(frozen=True)
 class ServiceRef:
     """What issuing and waiting estimates need of a service, read without the ORM."""
@@ -177,8 +207,16 @@ def issue(
     now = now or now_utc()
     day = business_day(now)
     prefix = service.ticket_prefix
-    number = f"{prefix}{next_number(session, office_id, prefix, day):03d}"
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    if connection.dialect.name == "postgresql":
+        ticket_id, number = connection.execute(ISSUE_IN_ONE_STATEMENT, {
+            "office_id": office_id, "prefix": prefix, "day": day, "token": token,
+            "service_id": service.id, "priority_reason": priority_reason, "now": now,
+            "key": idempotency_key or None, "code": service.code}).one()
+        session.info.setdefault("khiu_event_kinds", set()).add("issued")
+        return NewTicket(ticket_id, office_id, token, number, service, day, now,
+                         priority_reason)
+    number = f"{prefix}{next_number(session, office_id, prefix, day):03d}"
     ticket_id = connection.execute(INSERT_TICKET, {
         "office_id": office_id, "token": token, "business_day": day, "number": number,
         "service_id": service.id, "first_service_id": service.id,

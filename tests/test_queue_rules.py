@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, text
 
-from models import PriorityReason, SegmentOutcome, TicketStatus, db
+from models import PriorityReason, QueueEvent, SegmentOutcome, TicketStatus, db
 from models.base import begin_write
 from models.calling import call_next, finish, no_show, recall, set_paused, start, transfer
 from models.estimates import eta_minutes, people_ahead
@@ -23,11 +24,27 @@ def call(label: str, username: str = "reg1", **options):
     return ticket
 
 
-def test_numbers_carry_the_prefix_and_are_shared_by_services_with_it(app):
+def numbering(app) -> None:
+    """The numbering rules, for SQLite here and PostgreSQL (its one-statement issue) too."""
     with app.app_context():
         numbers = [issue("REG-BIRTH").number, issue("REG-DEATH").number,
                    issue("REV-LANDTAX").number, issue("REG-BIRTH").number]
-    assert numbers == ["A001", "A002", "D001", "A003"]
+        assert numbers == ["A001", "A002", "D001", "A003"]
+        db.session.execute(text("UPDATE ticket_sequence SET last_number = 998 "
+                                "WHERE prefix = 'A'"))
+        db.session.commit()
+        elderly = issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY)
+        assert (elderly.number, issue("REG-BIRTH").number) == ("A999", "A1000")
+        assert elderly.priority_reason is PriorityReason.ELDERLY
+        assert elderly.status is TicketStatus.WAITING and elderly.queued_at == elderly.issued_at
+        issued = db.session.execute(
+            select(QueueEvent.kind, QueueEvent.data).where(QueueEvent.ticket_id == elderly.id)
+        ).one()
+        assert tuple(issued) == ("issued", {"number": "A999", "service": "REG-BIRTH"})
+
+
+def test_numbers_carry_the_prefix_and_are_shared_by_services_with_it(app):
+    numbering(app)
 
 
 def test_numbering_restarts_every_bangkok_business_day(app):
