@@ -68,11 +68,13 @@ def queue_error(error: QueueError) -> ApiError:
     return ApiError(error.status, error.code, error.message_en)
 
 
-def answer(ticket_id: int) -> Response:
-    """Commit the write, then answer with the ticket as it now stands (read after the write
-    slot is given up: every counter and kiosk waits for it)."""
+def answer(ticket_id: int, status: int = 200) -> Response:
+    """The ticket as it now stands, read inside the transaction, then commit."""
+    data = ticket_json(db.session, ticket_by_id(db.session, ticket_id))
     db.session.commit()
-    return jsonify({"ticket": ticket_json(db.session, ticket_by_id(db.session, ticket_id))})
+    response = jsonify({"ticket": data})
+    response.status_code = status
+    return response
 
 
 @bp.get("/services")
@@ -169,8 +171,8 @@ def call(counter_id: int):
 @bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")
 def ticket_action(token: str, verb: str):
     require_staff()
-    ticket = find_ticket(token)
     begin_write(db.session)
+    ticket = find_ticket(token)
     try:
         TICKET_ACTIONS[verb](db.session, ticket)
     except QueueError as exc:
@@ -185,9 +187,9 @@ def transfer_ticket(token: str):
     position = body.get("position", "back")
     if position not in ("front", "back"):
         raise ApiError(422, "invalid", "'position' is 'front' or 'back'")
+    begin_write(db.session)
     ticket = find_ticket(token)
     target = find_service_by_code(body.get("service"))
-    begin_write(db.session)
     try:
         transfer(db.session, ticket, target, front=position == "front")
     except QueueError as exc:
