@@ -16,8 +16,6 @@ from web.office import current_office
 bp = Blueprint("board", __name__, url_prefix="/board")
 
 CALL_KINDS = ("called", "recalled")
-BOARD_KINDS = {"called", "recalled", "started", "finished", "no_show", "transferred", "paused",
-               "resumed"}
 LAST_CALL_COUNT = 8
 
 
@@ -83,9 +81,7 @@ def events():
         last_id = latest_event_id(office_id)
     app = current_app._get_current_object()
 
-    def render(batch: list) -> list[tuple[str, str]]:
-        if not any(e.kind in BOARD_KINDS for e in batch):
-            return []
+    def render(batch: list) -> list[tuple[str, str]]:  # the followed events: all redraw it
         return [("board", render_template("board/_panel.html", **board_state(office_id),
                                           announce=announcements(batch)))]
 

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import make_url
 
 from models import QueueEvent, db
-from models.tickets import EVENTS_CHANNEL, on_events_committed
+from models.tickets import EVENTS_CHANNEL, FOLLOWED_KINDS, on_events_committed
 
 POLL_SECONDS = 5.0
 WATCH_SECONDS = 0.002  # SQLite: how often the watcher reads data_version (no disk I/O)
@@ -50,14 +50,9 @@ class Broker:
 broker = Broker()
 
 
-# A new ticket changes nothing a live screen shows (the board shows calls): a busy kiosk
-# morning must not wake fifty board threads per tap.
-QUIET_KINDS = {"issued"}
-
-
 @on_events_committed
 def _wake_streams(kinds: set[str]) -> None:
-    if kinds - QUIET_KINDS:
+    if kinds & FOLLOWED_KINDS:  # a new ticket or a rating changes nothing a live screen shows
         broker.notify()
 
 
@@ -123,19 +118,24 @@ watcher = Watcher()
 
 
 def latest_event_id(office_id: int) -> int:
+    """Where a new stream starts: the newest followed event (see FOLLOWED_KINDS; a ticket
+    issued meanwhile may carry a higher id than a call still committing)."""
     return db.session.scalar(select(func.max(QueueEvent.id))
-                             .where(QueueEvent.office_id == office_id)) or 0
+                             .where(QueueEvent.office_id == office_id,
+                                    QueueEvent.kind.in_(FOLLOWED_KINDS))) or 0
 
 
 _EVENTS = QueueEvent.__table__
 EVENTS_AFTER = (select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.data)
                 .where(_EVENTS.c.office_id == bindparam("office_id"),
-                       _EVENTS.c.id > bindparam("last_id"))
+                       _EVENTS.c.id > bindparam("last_id"),
+                       _EVENTS.c.kind.in_(FOLLOWED_KINDS))
                 .order_by(_EVENTS.c.id).limit(bindparam("limit")))
 
 
 def events_after(office_id: int, last_id: int, limit: int = 100) -> list:
-    """The events after last_id, oldest first, as rows (id, kind, data)."""
+    """The followed events after last_id, oldest first, as rows (id, kind, data); their ids
+    are in commit order (see FOLLOWED_KINDS), so reading on from last_id misses none."""
     return db.session.connection().execute(EVENTS_AFTER, {
         "office_id": office_id, "last_id": last_id, "limit": limit}).all()
 

@@ -32,6 +32,11 @@ LOCKOUT = timedelta(minutes=15)
 MAX_PER_USERNAME = 5
 MAX_PER_ADDRESS = 20
 MAX_NUMBER_LOOKUPS = 10
+ADDRESS_LENGTH = 45
+
+
+def _address(remote_addr: str) -> str:
+    return remote_addr[:ADDRESS_LENGTH]
 
 
 class AttemptKind(enum.StrEnum):
@@ -54,8 +59,9 @@ class FailedAttempt(Base):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     # Sign-in: lowercased as typed, whether or not such a staff member exists; else empty.
     username: Mapped[str] = mapped_column(String(64))
-    # IPv6 text form is at most 45 characters.
-    remote_addr: Mapped[str] = mapped_column(String(45))
+    # IPv6 text form is at most 45 characters (longer values, a zone suffix or whatever a
+    # proxy sends, are cut to that: see _address).
+    remote_addr: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
@@ -95,7 +101,7 @@ def lockout(session: Session, office_id: int, username: str, remote_addr: str,
         locked_until(session, AttemptKind.SIGN_IN, MAX_PER_USERNAME, now, office_id=office_id,
                      username=username),
         locked_until(session, AttemptKind.SIGN_IN, MAX_PER_ADDRESS, now,
-                     remote_addr=remote_addr)) if end is not None]
+                     remote_addr=_address(remote_addr))) if end is not None]
     return Lockout(max(ends)) if ends else None
 
 
@@ -103,7 +109,8 @@ def number_lookup_lockout(session: Session, office_id: int, remote_addr: str,
                           now: datetime | None = None) -> Lockout | None:
     """The lockout typing a ticket number from this address falls under, if any."""
     until = locked_until(session, AttemptKind.RATING_NUMBER, MAX_NUMBER_LOOKUPS,
-                         now or now_utc(), office_id=office_id, remote_addr=remote_addr)
+                         now or now_utc(), office_id=office_id,
+                         remote_addr=_address(remote_addr))
     return Lockout(until) if until is not None else None
 
 
@@ -116,7 +123,7 @@ def record_failure(session: Session, office_id: int, username: str, remote_addr:
     session.execute(delete(FailedAttempt)
                     .where(FailedAttempt.created_at <= now - WINDOW - LOCKOUT))
     session.add(FailedAttempt(kind=kind, office_id=office_id, username=username,
-                              remote_addr=remote_addr, created_at=now))
+                              remote_addr=_address(remote_addr), created_at=now))
     session.flush()
 
 

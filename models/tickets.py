@@ -62,16 +62,31 @@ def on_events_committed(listener: Callable[[set[str]], None]) -> Callable[[set[s
     return listener
 
 
+# The events live screens follow, reading "every event after the last id I saw". On PostgreSQL
+# an id is handed out at INSERT, not at COMMIT: two counters calling at once could commit 101
+# before 100, and a board that has read 101 would never read 100. So a transaction writing one
+# of these kinds first takes its office's lock, held until COMMIT: their ids are in commit
+# order. (SQLite has one writer at a time anyway; tickets and ratings are not followed.)
+FOLLOWED_KINDS = frozenset({"called", "recalled", "started", "finished", "no_show",
+                            "transferred", "paused", "resumed"})
+FOLLOWED_EVENTS_LOCK = 7001  # advisory lock (FOLLOWED_EVENTS_LOCK, office id)
+LOCK_FOLLOWED = text("SELECT pg_advisory_xact_lock(:lock, :office_id)")
+
+
 def record_event(session: Session, ticket: Ticket | NewTicket | None, kind: str,
                  counter_id: int | None = None, office_id: int | None = None, **data) -> None:
     """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
-    session.connection().execute(INSERT_EVENT, {
-        "office_id": office_id if office_id is not None else ticket.office_id, "kind": kind,
-        "ticket_id": ticket.id if ticket else None, "counter_id": counter_id, "data": data,
-        "created_at": now_utc()})
+    office_id = office_id if office_id is not None else ticket.office_id
+    connection = session.connection()
     kinds = session.info.setdefault("khiu_event_kinds", set())
-    if not kinds and session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(f"NOTIFY {EVENTS_CHANNEL}")
+    postgres = connection.dialect.name == "postgresql"
+    if postgres and kind in FOLLOWED_KINDS and not kinds & FOLLOWED_KINDS:
+        connection.execute(LOCK_FOLLOWED, {"lock": FOLLOWED_EVENTS_LOCK, "office_id": office_id})
+    connection.execute(INSERT_EVENT, {
+        "office_id": office_id, "kind": kind, "ticket_id": ticket.id if ticket else None,
+        "counter_id": counter_id, "data": data, "created_at": now_utc()})
+    if not kinds and postgres:
+        connection.exec_driver_sql(f"NOTIFY {EVENTS_CHANNEL}")
     kinds.add(kind)
 
 
@@ -131,10 +146,11 @@ t AS (
 e AS (
     INSERT INTO queue_event (office_id, kind, ticket_id, counter_id, data, created_at)
     SELECT :office_id, 'issued', t.id, NULL,
-           json_build_object('number', t.number, 'service', CAST(:code AS text)), :now
+           json_build_object('number', t.number, 'service', CAST(:code AS text)), :created_at
     FROM t)
 SELECT t.id, t.number FROM t, pg_notify('{EVENTS_CHANNEL}', '')
 """).bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
+                bindparam("created_at", type_=UTCDateTime),
                 bindparam("priority_reason", type_=String))
 
 
@@ -212,7 +228,8 @@ def issue(
         ticket_id, number = connection.execute(ISSUE_IN_ONE_STATEMENT, {
             "office_id": office_id, "prefix": prefix, "day": day, "token": token,
             "service_id": service.id, "priority_reason": priority_reason, "now": now,
-            "key": idempotency_key or None, "code": service.code}).one()
+            "key": idempotency_key or None, "code": service.code,
+            "created_at": now_utc()}).one()
         session.info.setdefault("khiu_event_kinds", set()).add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
                          priority_reason)

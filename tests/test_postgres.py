@@ -18,6 +18,14 @@ from sqlalchemy.exc import IntegrityError
 
 from config import DEMO_CATALOG
 from models import Base, Section, Service, ServiceStep, Staff, StepKind, db
+from models.base import begin_write
+from models.throttle import (
+    MAX_NUMBER_LOOKUPS,
+    lockout,
+    number_lookup_lockout,
+    record_failure,
+    record_number_lookup_failure,
+)
 from tests.pg_fixtures import invoke
 from web.office import current_office
 
@@ -111,3 +119,17 @@ def test_timestamps_round_trip_as_aware_utc_on_postgresql(pg_app):
                              role="counter", password_hash="x", created_at=datetime(2026, 1, 1)))
         with pytest.raises(Exception, match="naive datetime"):
             db.session.flush()
+
+
+def test_a_client_address_longer_than_the_column_is_still_counted_on_postgresql(pg_app):
+    # An IPv6 zone suffix, or whatever a proxy forwards: cut to the column, never a 500.
+    address = "fe80::1%" + "x" * 60
+    with pg_app.app_context():
+        office_id = current_office().id
+        begin_write(db.session)
+        for _ in range(MAX_NUMBER_LOOKUPS):
+            record_number_lookup_failure(db.session, office_id, address)
+            record_failure(db.session, office_id, "clerk", address)
+        db.session.commit()
+        assert number_lookup_lockout(db.session, office_id, address) is not None
+        assert lockout(db.session, office_id, "clerk", address) is not None

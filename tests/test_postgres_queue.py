@@ -5,6 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy import select
+
+from models import Counter, QueueEvent, db
+from models.base import begin_write
+from models.calling import set_paused
 from scripts.demo_server import running
 from scripts.khiu_process import khiu_server
 from tests.api_helpers import token_for
@@ -58,3 +63,32 @@ def test_a_call_through_one_process_reaches_a_board_on_the_other(pg_empty_app):
     assert "A001" in text and "ช่องบริการ หนึ่ง" in text
     # The streams' own poll is 5 s: arriving well before it means LISTEN/NOTIFY woke them.
     assert elapsed < 2.5
+
+
+def test_followed_events_get_their_ids_in_commit_order_on_postgresql(pg_app):
+    """A board reads "every event after the last id it saw": a call that commits later must
+    never carry a lower id than one already read. PostgreSQL hands ids out at INSERT."""
+    inserted, committed = threading.Event(), []
+
+    def pause(label: str, hold: float) -> None:
+        with pg_app.app_context():
+            begin_write(db.session)
+            set_paused(db.session, counter(label), True)
+            db.session.flush()
+            inserted.set()
+            time.sleep(hold)  # the first counter is slow to commit; the second is quick
+            db.session.commit()
+            committed.append(label)
+
+    slow = threading.Thread(target=pause, args=("1", 0.5))
+    slow.start()
+    inserted.wait(10)
+    quick = threading.Thread(target=pause, args=("2", 0))
+    quick.start()
+    slow.join()
+    quick.join()
+    with pg_app.app_context():
+        by_id = db.session.scalars(select(Counter.label).join(
+            QueueEvent, QueueEvent.counter_id == Counter.id)
+            .where(QueueEvent.kind == "paused").order_by(QueueEvent.id)).all()
+    assert by_id == committed == ["1", "2"]

@@ -28,7 +28,7 @@ def upgrade() -> None:
     failures = sa.table('sign_in_failure', sa.column('kind', sa.String),
                         sa.column('username', sa.String), sa.column('remote_addr', sa.String))
     op.execute(failures.update().where(failures.c.remote_addr == MARKER).values(
-        kind='rating_number', remote_addr=sa.func.substr(failures.c.username, len(MARKER) + 2),
+        kind='rating_number', remote_addr=sa.func.substr(failures.c.username, len(MARKER) + 2, 45),
         username=''))
 
 
