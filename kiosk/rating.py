@@ -6,6 +6,7 @@ The kiosk path is /rate/ (scan or keypad) then /rate/v/REFERENCE; the phone path
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -125,25 +126,38 @@ def lookup():
     return redirect(url_for("rating.kiosk_form", reference=kiosk_reference(ticket)), code=303)
 
 
-@bp.get("/rate/v/<reference>")
-def kiosk_form(reference: str):
+def _show_form(find: Callable[[], Ticket], action: str, phone_token: str | None = None):
+    """The rating form for the visit find() names, or the page saying why not."""
     try:
-        ticket = ticket_from_reference(reference)
+        ticket = find()
         check(ticket)
     except Refusal as refusal:
-        return _refused(refusal)
-    return _form(ticket, url_for("rating.kiosk_submit", reference=reference), phone=False)
+        return _refused(refusal, phone_token=phone_token)
+    return _form(ticket, action, phone=phone_token is not None)
+
+
+def _take_rating(find: Callable[[], Ticket], action: str, thanks: str,
+                 phone_token: str | None = None):
+    """Store the posted rating and go to the thanks page, or show the form or refusal."""
+    try:
+        ticket = find()
+    except Refusal as refusal:
+        return _refused(refusal, phone_token=phone_token)
+    channel = RatingChannel.PHONE if phone_token else RatingChannel.KIOSK
+    return _submit(ticket, action, channel) or redirect(thanks, code=303)
+
+
+@bp.get("/rate/v/<reference>")
+def kiosk_form(reference: str):
+    return _show_form(lambda: ticket_from_reference(reference),
+                      url_for("rating.kiosk_submit", reference=reference))
 
 
 @bp.post("/rate/v/<reference>")
 def kiosk_submit(reference: str):
-    try:
-        ticket = ticket_from_reference(reference)
-    except Refusal as refusal:
-        return _refused(refusal)
-    page = _submit(ticket, url_for("rating.kiosk_submit", reference=reference),
-                   RatingChannel.KIOSK)
-    return page or redirect(url_for("rating.kiosk_thanks"), code=303)
+    return _take_rating(lambda: ticket_from_reference(reference),
+                        url_for("rating.kiosk_submit", reference=reference),
+                        url_for("rating.kiosk_thanks"))
 
 
 @bp.get("/rate/thanks")
@@ -157,22 +171,15 @@ def _phone_ticket(token: str) -> Ticket:
 
 @bp.get("/t/<token>/rate")
 def phone_form(token: str):
-    try:
-        ticket = _phone_ticket(token)
-        check(ticket)
-    except Refusal as refusal:
-        return _refused(refusal, phone_token=token)
-    return _form(ticket, url_for("rating.phone_submit", token=token), phone=True)
+    return _show_form(lambda: _phone_ticket(token), url_for("rating.phone_submit", token=token),
+                      phone_token=token)
 
 
 @bp.post("/t/<token>/rate")
 def phone_submit(token: str):
-    try:
-        ticket = _phone_ticket(token)
-    except Refusal as refusal:
-        return _refused(refusal, phone_token=token)
-    page = _submit(ticket, url_for("rating.phone_submit", token=token), RatingChannel.PHONE)
-    return page or redirect(url_for("rating.phone_thanks", token=token), code=303)
+    return _take_rating(lambda: _phone_ticket(token),
+                        url_for("rating.phone_submit", token=token),
+                        url_for("rating.phone_thanks", token=token), phone_token=token)
 
 
 @bp.get("/t/<token>/rate/thanks")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from admin.manage.common import (
     admin_only,
-    commit_audited,
+    commit_changes,
     commit_saved,
     done,
     form_flag,
@@ -107,10 +107,7 @@ def move(section_id: int, direction: str):
     begin_write(db.session)
     section = owned(Section, section_id)
     changes = move_section(db.session, current_office(), section, MOVES[direction])
-    if changes:
-        commit_audited("section.move", section.code, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes("section.move", section.code, changes=changes)
     if request.headers.get("HX-Request"):
         return render_template("manage/_sections.html", sections=sections_with_services())
     return done(f"ย้ายฝ่าย {section.code} แล้ว", f"Section {section.code} moved",

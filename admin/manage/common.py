@@ -52,15 +52,23 @@ def commit_audited(action: str, target: str, **detail: Any) -> None:
     db.session.commit()
 
 
+def commit_changes(action: str, target: str, *, changes: dict[str, Any], **detail: Any) -> None:
+    """Commit a change with its audit entry; an edit that changed nothing writes nothing."""
+    if changes:
+        commit_audited(action, target, changes=changes, **detail)
+    else:
+        db.session.rollback()
+
+
 def commit_saved(kind: str, target: str, created: bool, changes: dict[str, Any],
                  added: tuple[str, str], saved: tuple[str, str], endpoint: str,
                  **values: Any) -> Response:
     """Finish a create-or-edit form: a creation or a real change is committed with its audit
     entry ("<kind>.create" / "<kind>.update"); an edit that changed nothing writes nothing."""
-    if created or changes:
-        commit_audited(f"{kind}.{'create' if created else 'update'}", target, changes=changes)
+    if created:
+        commit_audited(f"{kind}.create", target, changes=changes)
     else:
-        db.session.rollback()
+        commit_changes(f"{kind}.update", target, changes=changes)
     message_th, message_en = added if created else saved
     return done(message_th, message_en, endpoint, **values)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from admin.manage.catalog import sections_with_services
 from admin.manage.common import (
     admin_only,
-    commit_audited,
+    commit_changes,
     commit_saved,
     done,
     field_errors,
@@ -102,10 +102,7 @@ def set_active(counter_id: int, verb: str):
     except AdminError as exc:
         db.session.rollback()
         return done(exc.message_th, exc.message_en, "manage.counters.index", category="error")
-    if changes:
-        commit_audited(f"counter.{verb}", counter.label, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes(f"counter.{verb}", counter.label, changes=changes)
     if verb == "activate":
         return done(f"เปิดช่องบริการ {counter.label} แล้ว", f"Counter {counter.label} is open",
                     "manage.counters.index")

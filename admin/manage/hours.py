@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template
 
 from admin.manage.common import (
     admin_only,
-    commit_audited,
+    commit_changes,
     done,
     field_errors,
     form_text,
@@ -43,9 +43,6 @@ def save():
     except AdminError as exc:
         db.session.rollback()
         return _render(spec, exc, 422)
-    if changes:
-        commit_audited("hours.update", office.code, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes("hours.update", office.code, changes=changes)
     return done("บันทึกเวลาทำการแล้ว ตู้บริการใช้เวลาใหม่ทันที",
                 "Opening hours saved; the kiosk follows them at once", "manage.hours.show")

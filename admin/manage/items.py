@@ -10,6 +10,7 @@ from admin.manage.catalog import sections_with_services
 from admin.manage.common import (
     admin_only,
     commit_audited,
+    commit_changes,
     done,
     form_flag,
     form_text,
@@ -125,11 +126,8 @@ def update(service_id: int, kind: ItemKind, item_id: int):
         return _render_edit(service, kind, item, values,
                             form_errors(exc.problems, STEP_FIELDS if kind == "steps" else {}),
                             422)
-    if changes:
-        commit_audited(f"{KINDS[kind][1]}.update", _target(service, kind, item.position),
-                       changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes(f"{KINDS[kind][1]}.update", _target(service, kind, item.position),
+                   changes=changes)
     th, en = NAMES[kind]
     return done(f"บันทึก{th}แล้ว", f"{en} saved", "manage.services.show",
                 service_id=service.id, _anchor=kind)
@@ -172,10 +170,9 @@ def move(service_id: int, kind: ItemKind, item_id: int, direction: str):
     service = owned(Service, service_id)
     item = _item(service, kind, item_id)
     changes = move_item(db.session, service, kind, item, -1 if direction == "up" else 1)
-    if changes:
-        commit_audited(f"{KINDS[kind][1]}.move", _target(service, kind, changes["position"][1]),
-                       changes=changes, name_th=item.name_th)
-    else:
-        db.session.rollback()
+    # The target names the new position, so it is read only from a move that happened.
+    position = changes["position"][1] if changes else item.position
+    commit_changes(f"{KINDS[kind][1]}.move", _target(service, kind, position),
+                   changes=changes, name_th=item.name_th)
     th, en = NAMES[kind]
     return _after_list_change(service, kind, f"ย้าย{th}แล้ว", f"{en} moved")

@@ -10,6 +10,7 @@ from admin.manage.catalog import sections_with_services
 from admin.manage.common import (
     admin_only,
     commit_audited,
+    commit_changes,
     done,
     form_text,
     owned,
@@ -132,10 +133,7 @@ def update(service_id: int):
         db.session.rollback()
         return _render_form(service, dict(raw, code=service.code), form_errors(exc.problems),
                             422)
-    if changes:
-        commit_audited("service.update", service.code, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes("service.update", service.code, changes=changes)
     return done(f"บันทึกคู่มือ {service.code} แล้ว", f"Manual of {service.code} saved",
                 "manage.services.show", service_id=service.id)
 
@@ -151,10 +149,7 @@ def set_active(service_id: int, verb: str):
         db.session.rollback()
         return done(exc.message_th, exc.message_en, "manage.services.show", category="error",
                     service_id=service.id)
-    if changes:
-        commit_audited(f"service.{verb}", service.code, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes(f"service.{verb}", service.code, changes=changes)
     if verb == "activate":
         return done(f"เปิดให้บริการ {service.code} แล้ว", f"Service {service.code} is active",
                     "manage.services.show", service_id=service.id)

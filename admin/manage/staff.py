@@ -10,6 +10,7 @@ from admin.manage.catalog import sections_with_services
 from admin.manage.common import (
     admin_only,
     commit_audited,
+    commit_changes,
     done,
     field_errors,
     form_flag,
@@ -130,10 +131,7 @@ def update(staff_id: int):
     except AdminError as exc:
         db.session.rollback()
         return _render_form(person, values, exc, 422)
-    if changes:
-        commit_audited("staff.update", person.username, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes("staff.update", person.username, changes=changes)
     return done(f"บันทึกบัญชี {person.username} แล้ว", f"Account {person.username} saved",
                 "manage.staff.index")
 
@@ -185,10 +183,7 @@ def set_active(staff_id: int, verb: str):
     except AdminError as exc:
         db.session.rollback()
         return done(exc.message_th, exc.message_en, "manage.staff.index", category="error")
-    if changes:
-        commit_audited(f"staff.{verb}", person.username, changes=changes)
-    else:
-        db.session.rollback()
+    commit_changes(f"staff.{verb}", person.username, changes=changes)
     if verb == "activate":
         return done(f"เปิดใช้บัญชี {person.username} แล้ว",
                     f"Account {person.username} is active again", "manage.staff.index")

@@ -35,11 +35,9 @@ CALL_SUMS = ("no_shows", "wait_n", "wait_sum", "service_n", "service_sum", "judg
              "standard_sum", "within_n")
 
 
-class ReportCallDay(Base):
-    """leg_sums of one closed day, per staff member, section and service."""
-
-    __tablename__ = "report_call_day"
-    __table_args__ = (Index("ix_report_call_day_office_day", "office_id", "business_day"),)
+class _DayKey:
+    """What a rolled-up row is of: one office's closed day, per staff member, section and
+    service."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
@@ -47,6 +45,14 @@ class ReportCallDay(Base):
     staff_id: Mapped[int | None] = mapped_column(Integer)
     section_id: Mapped[int] = mapped_column(Integer)
     service_id: Mapped[int] = mapped_column(Integer)
+
+
+class ReportCallDay(_DayKey, Base):
+    """leg_sums of one closed day, per staff member, section and service."""
+
+    __tablename__ = "report_call_day"
+    __table_args__ = (Index("ix_report_call_day_office_day", "office_id", "business_day"),)
+
     v_staff: Mapped[int] = mapped_column(Integer)
     v_section: Mapped[int] = mapped_column(Integer)
     v_service: Mapped[int] = mapped_column(Integer)
@@ -61,18 +67,12 @@ class ReportCallDay(Base):
     within_n: Mapped[int] = mapped_column(Integer)
 
 
-class ReportRatingDay(Base):
+class ReportRatingDay(_DayKey, Base):
     """credit_sums of one closed day, per staff member, section, service and score."""
 
     __tablename__ = "report_rating_day"
     __table_args__ = (Index("ix_report_rating_day_office_day", "office_id", "business_day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
-    business_day: Mapped[date] = mapped_column(Date)
-    staff_id: Mapped[int | None] = mapped_column(Integer)
-    section_id: Mapped[int] = mapped_column(Integer)
-    service_id: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     n_staff: Mapped[int] = mapped_column(Integer)
     n_section: Mapped[int] = mapped_column(Integer)
