@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Counter, Section, Service, Staff, Ticket, VisitSegment
 from models.estimates import eta_minutes, people_ahead
+from models.sql import Prepared, Sql
 from models.tickets import NewTicket
 from web.qr import public_url
 
@@ -28,9 +29,9 @@ _TICKET = (
            SERVICES.c.code.label("service_code"), COUNTERS.c.label.label("counter_label"))
     .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
                  .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)))
-TICKET_BY_ID = _TICKET.where(TICKETS.c.id == bindparam("ticket_id"))
-TICKET_BY_TOKEN = _TICKET.where(TICKETS.c.token == bindparam("token"))
-SEGMENTS_OF = (
+TICKET_BY_ID = Prepared(_TICKET.where(TICKETS.c.id == bindparam("ticket_id")))
+TICKET_BY_TOKEN = Prepared(_TICKET.where(TICKETS.c.token == bindparam("token")))
+SEGMENTS_OF = Prepared(
     select(SERVICES.c.code.label("service"), Section.__table__.c.code.label("section"),
            COUNTERS.c.label.label("counter"), Staff.__table__.c.display_name.label("staff"),
            SEGMENTS.c.called_at, SEGMENTS.c.started_at, SEGMENTS.c.finished_at,
@@ -43,14 +44,14 @@ SEGMENTS_OF = (
 
 
 def ticket_by_id(session: Session, ticket_id: int):
-    return session.connection().execute(TICKET_BY_ID, {"ticket_id": ticket_id}).one()
+    return Sql.of(session).one(TICKET_BY_ID, {"ticket_id": ticket_id})
 
 
 def ticket_by_token(session: Session, token: str):
     """The ticket row for a token, or None (also for a token of an impossible length)."""
     if not token or len(token) > 64:
         return None
-    return session.connection().execute(TICKET_BY_TOKEN, {"token": token}).first()
+    return Sql.of(session).first(TICKET_BY_TOKEN, {"token": token})
 
 
 def iso(moment) -> str | None:
@@ -77,5 +78,5 @@ def ticket_json(session: Session, ticket: Any, *, brief: bool = False) -> dict[s
             "called_at": iso(s.called_at), "started_at": iso(s.started_at),
             "finished_at": iso(s.finished_at),
             "outcome": s.outcome.value if s.outcome else None,
-        } for s in session.connection().execute(SEGMENTS_OF, {"ticket_id": ticket.id})]
+        } for s in Sql.of(session).all(SEGMENTS_OF, {"ticket_id": ticket.id})]
     return data

@@ -14,6 +14,7 @@ from models import Counter, PriorityReason, Section, Service, db
 from models.base import begin_write, now_utc
 from models.calling import TICKET_ACTIONS, claim_next, transfer
 from models.estimates import eta_minutes, waiting_count
+from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES, staff_for_token
 from models.tickets import NewTicket, QueueError, business_day, issue, service_by_code
 from web.office import current_office_id, office_open
@@ -21,8 +22,9 @@ from web.office import current_office_id, office_open
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
 COUNTERS = Counter.__table__
-COUNTER_BY_ID = select(COUNTERS.c.id, COUNTERS.c.office_id, COUNTERS.c.label, COUNTERS.c.paused,
-                       COUNTERS.c.active).where(COUNTERS.c.id == bindparam("counter_id"))
+COUNTER_BY_ID = Prepared(select(COUNTERS.c.id, COUNTERS.c.office_id, COUNTERS.c.label,
+                                COUNTERS.c.paused, COUNTERS.c.active)
+                         .where(COUNTERS.c.id == bindparam("counter_id")))
 
 
 def json_body() -> dict[str, Any]:
@@ -153,8 +155,8 @@ def call(counter_id: int):
     require_staff()
     begin_write(db.session)
     # An id past the databases' integer range is unknown, not an overflow in the driver (500).
-    counter = db.session.connection().execute(
-        COUNTER_BY_ID, {"counter_id": counter_id}).first() if counter_id <= MAX_ID else None
+    counter = Sql.of(db.session).first(COUNTER_BY_ID, {"counter_id": counter_id}) \
+        if counter_id <= MAX_ID else None
     if counter is None or counter.office_id != current_office_id() or not counter.active:
         raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
     try:

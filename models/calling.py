@@ -15,13 +15,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, case, func, select, update
+from sqlalchemy import Date, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from models.base import now_utc
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
+from models.sql import Prepared, Sql
 from models.staff import Counter, Staff, counter_service
 from models.tickets import QueueError, business_day, record_event
 
@@ -56,10 +57,11 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
 
 # --- statements, built once -------------------------------------------------------------
 
-BUSY = select(TICKETS.c.id).where(TICKETS.c.counter_id == bindparam("counter_id"),
-                                  TICKETS.c.status.in_(ACTIVE)).limit(1)
+BUSY = Prepared(select(TICKETS.c.id).where(
+    TICKETS.c.counter_id == bindparam("counter_id"),
+    or_(*(TICKETS.c.status == status for status in ACTIVE))).limit(1))
 # The lanes of this counter's latest calls today, newest first (see lane_turn).
-RECENT_LANES = (
+RECENT_LANES = Prepared(
     select(TICKETS.c.priority_reason)
     .select_from(SEGMENTS.join(TICKETS, TICKETS.c.id == SEGMENTS.c.ticket_id))
     .where(SEGMENTS.c.counter_id == bindparam("counter_id"),
@@ -86,12 +88,12 @@ def _claim_statement(priority_first: bool):
                        TICKETS.c.service_id))
 
 
-CLAIM = {first: _claim_statement(first) for first in (True, False)}
-SERVICE_OF = (select(SERVICES.c.code, SERVICES.c.section_id)
-              .where(SERVICES.c.id == bindparam("service_id")))
-INSERT_SEGMENT = SEGMENTS.insert()
+CLAIM = {first: Prepared(_claim_statement(first)) for first in (True, False)}
+SERVICE_OF = Prepared(select(SERVICES.c.code, SERVICES.c.section_id)
+                      .where(SERVICES.c.id == bindparam("service_id")))
+INSERT_SEGMENT = Prepared(SEGMENTS.insert(), values_from_parameters=True)
 # A ticket with its counter and its open segment: what every action checks first.
-AT_COUNTER = (
+AT_COUNTER = Prepared(
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number, TICKETS.c.status,
            TICKETS.c.counter_id, COUNTERS.c.label.label("counter_label"),
            SERVICES.c.code.label("service_code"), SEGMENTS.c.id.label("segment_id"),
@@ -102,12 +104,15 @@ AT_COUNTER = (
                             & SEGMENTS.c.finished_at.is_(None)))
     .where(TICKETS.c.id == bindparam("ticket_id"))
     .order_by(SEGMENTS.c.id.desc()).limit(1))
-UPDATE_TICKET = update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id"))
-UPDATE_SEGMENT = update(SEGMENTS).where(SEGMENTS.c.id == bindparam("segment_id"))
+_UPDATE_SEGMENT = update(SEGMENTS).where(SEGMENTS.c.id == bindparam("segment_id"))
+UPDATE_TICKET = Prepared(update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id")),
+                         values_from_parameters=True)
+UPDATE_SEGMENT = Prepared(_UPDATE_SEGMENT, values_from_parameters=True)
 CLOSE_SEGMENT = {
     # A visit served without "start" counts from its call.
-    True: UPDATE_SEGMENT.values(started_at=func.coalesce(SEGMENTS.c.started_at,
-                                                         SEGMENTS.c.called_at)),
+    True: Prepared(_UPDATE_SEGMENT.values(started_at=func.coalesce(SEGMENTS.c.started_at,
+                                                                   SEGMENTS.c.called_at)),
+                   values_from_parameters=True),
     False: UPDATE_SEGMENT,
 }
 
@@ -133,8 +138,8 @@ def lane_turn(session: Session, counter: Counter, day, priority_ratio: int) -> b
 
     After priority_ratio priority tickets in a row a waiting normal ticket gets its turn.
     """
-    lanes = session.connection().execute(RECENT_LANES, {
-        "counter_id": counter.id, "day": day, "ratio": max(priority_ratio, 0)}).scalars().all()
+    lanes = [row[0] for row in Sql.of(session).all(RECENT_LANES, {
+        "counter_id": counter.id, "day": day, "ratio": max(priority_ratio, 0)})]
     return not (priority_ratio <= 0 or
                 (len(lanes) == priority_ratio and all(lane is not None for lane in lanes)))
 
@@ -147,21 +152,21 @@ def claim_next(session: Session, counter: Counter | Any, staff_id: int | None, *
     Call begin_write() first; the caller commits.
     """
     session.flush()  # ORM changes made before (a pause) are what the statements must see
-    connection = session.connection()
+    sql = Sql.of(session)
     if counter.paused:
         raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
                          "This counter is paused")
-    if connection.execute(BUSY, {"counter_id": counter.id}).first() is not None:
+    if sql.first(BUSY, {"counter_id": counter.id}) is not None:
         raise QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
                          "Finish the current ticket before calling the next one")
     now = now or now_utc()
     day = business_day(now)
-    claimed = connection.execute(CLAIM[lane_turn(session, counter, day, priority_ratio)], {
-        "at_office": counter.office_id, "day": day, "at_counter": counter.id}).first()
+    claimed = sql.first(CLAIM[lane_turn(session, counter, day, priority_ratio)], {
+        "at_office": counter.office_id, "day": day, "at_counter": counter.id})
     if claimed is None:
         return None
-    service = connection.execute(SERVICE_OF, {"service_id": claimed.service_id}).one()
-    connection.execute(INSERT_SEGMENT, {
+    service = sql.one(SERVICE_OF, {"service_id": claimed.service_id})
+    sql.execute(INSERT_SEGMENT, {
         "ticket_id": claimed.id, "service_id": claimed.service_id,
         "section_id": service.section_id, "counter_id": counter.id, "staff_id": staff_id,
         "called_at": now, "recalls": 0})
@@ -185,7 +190,7 @@ def _require(session: Session, ticket: Any, allowed: tuple[TicketStatus, ...], a
              action_en: str):
     """The ticket's state (AT_COUNTER), if it allows the action; else a QueueError."""
     session.flush()
-    state = session.connection().execute(AT_COUNTER, {"ticket_id": ticket.id}).one()
+    state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
     if state.status not in allowed or state.segment_id is None:
         raise QueueError("invalid_transition",
                          f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {state.status.value}",
@@ -196,17 +201,16 @@ def _require(session: Session, ticket: Any, allowed: tuple[TicketStatus, ...], a
 def _close(session: Session, state, outcome: SegmentOutcome, now: datetime,
            **ticket_values) -> None:
     """End the open segment with outcome; the ticket leaves the counter."""
-    connection = session.connection()
-    connection.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
+    sql = Sql.of(session)
+    sql.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
         "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
-    connection.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None,
-                                       **ticket_values})
+    sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None, **ticket_values})
 
 
 def recall(session: Session, ticket: Ticket) -> None:
     state = _require(session, ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
-    session.connection().execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
-                                                  "recalls": state.recalls + 1})
+    Sql.of(session).execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
+                                             "recalls": state.recalls + 1})
     record_event(session, state, "recalled", state.counter_id, number=state.number,
                  counter=state.counter_label, service=state.service_code)
     _loaded_objects_changed(session, state.id)
@@ -214,10 +218,9 @@ def recall(session: Session, ticket: Ticket) -> None:
 
 def start(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
     state = _require(session, ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
-    connection = session.connection()
-    connection.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
-                                        "started_at": now or now_utc()})
-    connection.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
+    sql = Sql.of(session)
+    sql.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id, "started_at": now or now_utc()})
+    sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
     record_event(session, state, "started", state.counter_id, number=state.number)
     _loaded_objects_changed(session, state.id)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from models.base import UTCDateTime
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
+from models.sql import Prepared, Sql
 from models.staff import Counter, counter_service
 from models.tickets import NewTicket, on_events_committed
 
@@ -47,7 +48,7 @@ def _ahead_statement(priority: bool, to_front: bool):
 
 
 # Built once: counting people ahead runs for every ticket shown or issued.
-AHEAD = {(priority, front): _ahead_statement(priority, front)
+AHEAD = {(priority, front): Prepared(_ahead_statement(priority, front))
          for priority in (False, True) for front in (False, True)}
 
 
@@ -56,10 +57,10 @@ def people_ahead(session: Session, ticket: Ticket | NewTicket) -> int:
     if ticket.status is not TicketStatus.WAITING:
         return 0
     statement = AHEAD[ticket.priority_reason is not None, bool(ticket.to_front)]
-    return session.connection().execute(statement, {
+    return Sql.of(session).scalar(statement, {
         "office_id": ticket.office_id, "day": ticket.business_day,
         "service_id": ticket.service_id, "queued_at": ticket.queued_at,
-        "id": ticket.id}).scalar() or 0
+        "id": ticket.id}) or 0
 
 
 MANUAL_MINUTES = text("SELECT coalesce(sum(minutes), 0) FROM service_step "

@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import Base, UTCDateTime, now_utc, str_enum
 from models.catalog import Office, Section, Service
+from models.sql import Prepared, Sql
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -198,7 +199,7 @@ def create_api_token(session: Session, staff: Staff) -> str:
 
 
 # Every API call with a bearer token starts here: one Core query, no ORM object.
-STAFF_BY_TOKEN = (
+STAFF_BY_TOKEN = Prepared(
     select(Staff.__table__.c.id, Staff.__table__.c.office_id, Staff.__table__.c.username,
            Staff.__table__.c.display_name, Staff.__table__.c.role,
            Staff.__table__.c.section_id)
@@ -212,8 +213,7 @@ def staff_for_token(session: Session, token: str):
     display_name, role, section_id), or None."""
     if not token or len(token) > 200:
         return None
-    return session.connection().execute(STAFF_BY_TOKEN,
-                                        {"token_hash": hash_token(token)}).first()
+    return Sql.of(session).first(STAFF_BY_TOKEN, {"token_hash": hash_token(token)})
 
 
 def revoke_api_tokens(session: Session, staff: Staff) -> int:

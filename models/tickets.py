@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models.base import UTCDateTime, local, now_utc
 from models.catalog import Office, Service
 from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
+from models.sql import Prepared, Sql
 
 TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
 
@@ -35,22 +36,22 @@ def business_day(moment: datetime) -> date:
 
 # The same UPSERT ... RETURNING reads right on SQLite (3.35+) and PostgreSQL; written out once
 # because it runs inside the writers' critical section on every ticket.
-NEXT_NUMBER = text(
+NEXT_NUMBER = Prepared(text(
     "INSERT INTO ticket_sequence (office_id, prefix, business_day, last_number) "
     "VALUES (:office_id, :prefix, :day, 1) "
     "ON CONFLICT (office_id, prefix, business_day) "
     "DO UPDATE SET last_number = ticket_sequence.last_number + 1 "
-    "RETURNING last_number").bindparams(bindparam("day", type_=Date))
+    "RETURNING last_number").bindparams(bindparam("day", type_=Date)))
 
 
 def next_number(session: Session, office_id: int, prefix: str, day: date) -> int:
     """Bump and return the day's counter for a prefix in one atomic statement."""
-    return session.connection().execute(NEXT_NUMBER, {"office_id": office_id, "prefix": prefix,
-                                                      "day": day}).scalar_one()
+    return Sql.of(session).one(NEXT_NUMBER, {"office_id": office_id, "prefix": prefix,
+                                             "day": day})[0]
 
 
 EVENTS = QueueEvent.__table__
-INSERT_EVENT = EVENTS.insert()
+INSERT_EVENT = Prepared(EVENTS.insert(), values_from_parameters=True)
 # PostgreSQL channel told of every transaction that wrote events (delivered at its commit).
 EVENTS_CHANNEL = "khiu_events"
 _listeners: list[Callable[[set[str]], None]] = []
@@ -70,23 +71,24 @@ def on_events_committed(listener: Callable[[set[str]], None]) -> Callable[[set[s
 FOLLOWED_KINDS = frozenset({"called", "recalled", "started", "finished", "no_show",
                             "transferred", "paused", "resumed"})
 FOLLOWED_EVENTS_LOCK = 7001  # advisory lock (FOLLOWED_EVENTS_LOCK, office id)
-LOCK_FOLLOWED = text("SELECT pg_advisory_xact_lock(:lock, :office_id)")
+LOCK_FOLLOWED = Prepared(text("SELECT pg_advisory_xact_lock(:lock, :office_id)"))
+NOTIFY = Prepared(text(f"NOTIFY {EVENTS_CHANNEL}"))
 
 
 def record_event(session: Session, ticket: Ticket | NewTicket | None, kind: str,
                  counter_id: int | None = None, office_id: int | None = None, **data) -> None:
     """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
     office_id = office_id if office_id is not None else ticket.office_id
-    connection = session.connection()
+    sql = Sql.of(session)
     kinds = session.info.setdefault("khiu_event_kinds", set())
-    postgres = connection.dialect.name == "postgresql"
+    postgres = sql.dialect.name == "postgresql"
     if postgres and kind in FOLLOWED_KINDS and not kinds & FOLLOWED_KINDS:
-        connection.execute(LOCK_FOLLOWED, {"lock": FOLLOWED_EVENTS_LOCK, "office_id": office_id})
-    connection.execute(INSERT_EVENT, {
+        sql.execute(LOCK_FOLLOWED, {"lock": FOLLOWED_EVENTS_LOCK, "office_id": office_id})
+    sql.execute(INSERT_EVENT, {
         "office_id": office_id, "kind": kind, "ticket_id": ticket.id if ticket else None,
         "counter_id": counter_id, "data": data, "created_at": now_utc()})
     if not kinds and postgres:
-        connection.exec_driver_sql(f"NOTIFY {EVENTS_CHANNEL}")
+        sql.execute(NOTIFY)
     kinds.add(kind)
 
 
@@ -108,26 +110,27 @@ def _lock_idempotency_key(session: Session, office_id: int, key: str) -> None:
 
     SQLite needs nothing: a writing transaction there holds the database's only write lock.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(LOCK_KEY, {"k": f"ticket:{office_id}:{key}"})
+    sql = Sql.of(session)
+    if sql.dialect.name == "postgresql":
+        sql.execute(LOCK_KEY, {"k": f"ticket:{office_id}:{key}"})
 
 
-LOCK_KEY = text("SELECT pg_advisory_xact_lock(hashtext(:k))")
+LOCK_KEY = Prepared(text("SELECT pg_advisory_xact_lock(hashtext(:k))"))
 TICKETS = Ticket.__table__
 # Issuing runs on every kiosk tap and inside the writers' critical section, so its statements
 # are built once and run as Core SQL on the session's connection (no ORM unit of work).
-FIND_BY_KEY = select(TICKETS.c.id).where(TICKETS.c.office_id == bindparam("office_id"),
-                                         TICKETS.c.idempotency_key == bindparam("key"))
-INSERT_TICKET = TICKETS.insert().returning(TICKETS.c.id)
-SERVICE_BY_CODE = text("SELECT id, code, ticket_prefix, active, walk_in FROM service "
-                       "WHERE office_id = :office_id AND code = :code")
+FIND_BY_KEY = Prepared(select(TICKETS.c.id).where(
+    TICKETS.c.office_id == bindparam("office_id"), TICKETS.c.idempotency_key == bindparam("key")))
+INSERT_TICKET = Prepared(TICKETS.insert().returning(TICKETS.c.id), values_from_parameters=True)
+SERVICE_BY_CODE = Prepared(text("SELECT id, code, ticket_prefix, active, walk_in FROM service "
+                                "WHERE office_id = :office_id AND code = :code"))
 
 
 # PostgreSQL: the number, the ticket and its event in one statement. The day's counter row of
 # the prefix stays locked from its UPSERT to COMMIT and every ticket of that prefix queues
 # behind it, so nothing else may run in between (each statement costs a round trip and a turn
 # at the GIL). Same rows as the SQLite path below: prefix + at least three digits.
-ISSUE_IN_ONE_STATEMENT = text(f"""
+ISSUE_IN_ONE_STATEMENT = Prepared(text(f"""
 WITH n AS (
     INSERT INTO ticket_sequence (office_id, prefix, business_day, last_number)
     VALUES (:office_id, :prefix, :day, 1)
@@ -151,7 +154,7 @@ e AS (
 SELECT t.id, t.number FROM t, pg_notify('{EVENTS_CHANNEL}', '')
 """).bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
                 bindparam("created_at", type_=UTCDateTime),
-                bindparam("priority_reason", type_=String))
+                bindparam("priority_reason", type_=String)))
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,7 @@ class ServiceRef:
 
 
 def service_by_code(session: Session, office_id: int, code: str) -> ServiceRef | None:
-    row = session.connection().execute(SERVICE_BY_CODE, {"office_id": office_id,
-                                                         "code": code}).first()
+    row = Sql.of(session).first(SERVICE_BY_CODE, {"office_id": office_id, "code": code})
     return ServiceRef(row.id, row.code, row.ticket_prefix, bool(row.active),
                       bool(row.walk_in)) if row else None
 
@@ -213,33 +215,32 @@ def issue(
     if not service.active or not service.walk_in:
         raise QueueError("service_unavailable", "งานบริการนี้ไม่เปิดรับบัตรคิว",
                          "This service does not take queue tickets")
-    connection = session.connection()
+    sql = Sql.of(session)
     if idempotency_key:
         _lock_idempotency_key(session, office_id, idempotency_key)
-        existing = connection.execute(FIND_BY_KEY, {"office_id": office_id,
-                                                    "key": idempotency_key}).scalar()
+        existing = sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
         if existing is not None:
             return existing
     now = now or now_utc()
     day = business_day(now)
     prefix = service.ticket_prefix
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    if connection.dialect.name == "postgresql":
-        ticket_id, number = connection.execute(ISSUE_IN_ONE_STATEMENT, {
+    if sql.dialect.name == "postgresql":
+        ticket_id, number = sql.one(ISSUE_IN_ONE_STATEMENT, {
             "office_id": office_id, "prefix": prefix, "day": day, "token": token,
             "service_id": service.id, "priority_reason": priority_reason, "now": now,
             "key": idempotency_key or None, "code": service.code,
-            "created_at": now_utc()}).one()
+            "created_at": now_utc()})
         session.info.setdefault("khiu_event_kinds", set()).add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
                          priority_reason)
     number = f"{prefix}{next_number(session, office_id, prefix, day):03d}"
-    ticket_id = connection.execute(INSERT_TICKET, {
+    ticket_id = sql.one(INSERT_TICKET, {
         "office_id": office_id, "token": token, "business_day": day, "number": number,
         "service_id": service.id, "first_service_id": service.id,
         "priority_reason": priority_reason, "status": TicketStatus.WAITING, "issued_at": now,
         "queued_at": now, "to_front": False, "idempotency_key": idempotency_key or None,
-    }).scalar_one()
+    })[0]
     ticket = NewTicket(ticket_id, office_id, token, number, service, day, now, priority_reason)
     record_event(session, ticket, "issued", number=number, service=service.code)
     return ticket

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from models import Office, db
 from models.base import now_utc
 from models.hours import OpeningHours, parse_hours
+from models.sql import Prepared, Sql
 
 log = logging.getLogger("khiu")
 
@@ -47,7 +48,7 @@ class OfficeBrief(NamedTuple):
     opening_hours: str | None
 
 
-OFFICE_BRIEF = text("SELECT id, opening_hours FROM office WHERE code = :code")
+OFFICE_BRIEF = Prepared(text("SELECT id, opening_hours FROM office WHERE code = :code"))
 
 
 def office_brief() -> OfficeBrief:
@@ -58,7 +59,7 @@ def office_brief() -> OfficeBrief:
     brief = g.get("office_brief")
     if brief is None:
         code = current_app.config["OFFICE_CODE"]
-        row = db.session.connection().execute(OFFICE_BRIEF, {"code": code}).first()
+        row = Sql.of(db.session).first(OFFICE_BRIEF, {"code": code})
         if row is None:
             raise OfficeNotSetUp(code)
         brief = g.office_brief = OfficeBrief(row.id, row.opening_hours)

@@ -1,0 +1,185 @@
+"""Hot-path statements: compiled by SQLAlchemy once per database, run on the driver's cursor.
+
+Kiosks issue and counters call all morning, and every request runs about ten statements
+inside or next to the single write slot. SQLAlchemy's execution machinery costs some 25 µs
+of Python per statement; the driver's own execute costs 2. So the statements of those paths
+are Core constructs as everywhere else, compiled for the session's database the first time
+they run; the parameters and result columns go through the same type processors SQLAlchemy
+would apply (dates, UTC datetimes, enums, JSON), and a driver error is raised as SQLAlchemy's
+exception, so callers and error handlers see what they would have seen.
+
+They run on the connection of the session's transaction: same transaction, same locks.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+
+
+class _Form:
+    """One statement compiled for one database."""
+
+    __slots__ = ("sql", "names", "fixed", "binders", "row", "readers")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect,
+                 keys: Iterable[str] | None) -> None:
+        compiled = statement.compile(dialect=dialect,
+                                     column_keys=list(keys) if keys is not None else None)
+        self.sql = str(compiled)
+        if "POSTCOMPILE" in self.sql:
+            # An IN list expanded at execution: write the values out as comparisons instead.
+            raise ValueError(f"statement needs expanding at execution: {self.sql}")
+        self.names = tuple(compiled.positiontup) if compiled.positional else None
+        binders: dict[str, Callable] = {}
+        for name, bind in compiled.binds.items():
+            if name.startswith("%("):  # SQLAlchemy's anonymous alias of a bind named below
+                continue
+            binder = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if binder is not None:
+                binders[name] = binder
+        self.binders = binders
+        # Values compiled into the statement (a LIMIT, a status constant), processed once.
+        self.fixed = {}
+        for name, value in compiled.params.items():
+            if compiled.binds[name].required or value is None:
+                continue  # given at execution
+            if callable(value):  # a column's Python-side default: SQLAlchemy would call it
+                raise ValueError(f"give {name!r} with the parameters: {self.sql}")
+            self.fixed[name] = binders[name](value) if name in binders else value
+        columns = _result_columns(statement)
+        self.row = namedtuple("Row", [key for key, _ in columns], rename=True) \
+            if columns else None
+        readers = tuple(column_type.dialect_impl(dialect).result_processor(dialect, None)
+                        for _, column_type in columns)
+        self.readers = readers if any(readers) else None
+
+    def parameters(self, given: dict[str, Any]) -> dict[str, Any] | tuple:
+        values = dict(self.fixed)
+        binders = self.binders
+        for name, value in given.items():
+            binder = binders.get(name)
+            values[name] = binder(value) if binder is not None and value is not None else value
+        if self.names is None:
+            return values
+        return tuple(values.get(name) for name in self.names)
+
+    def make_row(self, raw: tuple, description):
+        if self.row is None:
+            self.row = namedtuple("Row", [column[0] for column in description], rename=True)
+        if self.readers is not None:
+            raw = [value if reader is None or value is None else reader(value)
+                   for reader, value in zip(self.readers, raw, strict=True)]
+        return self.row._make(raw)
+
+
+def _result_columns(statement: ClauseElement) -> list[tuple[str, Any]]:
+    """(key, type) of the columns the statement returns: a SELECT's, or RETURNING's."""
+    columns = getattr(statement, "selected_columns", None)
+    if columns is None:  # an INSERT, UPDATE or DELETE: its RETURNING columns, if any
+        columns = getattr(statement, "exported_columns", None)
+    if columns is None:  # text(): the names the driver reports, values as they come
+        return []
+    return [(key, column.type) for key, column in columns.items()]
+
+
+class Prepared:
+    """A Core statement to run with run()/first()/one()/scalar()/all().
+
+    For an INSERT or UPDATE whose values come with the parameters, the statement is compiled
+    for the set of parameter names it is given (as SQLAlchemy itself does).
+    """
+
+    __slots__ = ("statement", "values_from_parameters", "_forms")
+
+    def __init__(self, statement: ClauseElement, *, values_from_parameters: bool = False):
+        self.statement = statement
+        self.values_from_parameters = values_from_parameters
+        self._forms: dict[tuple, _Form] = {}
+
+    def form(self, dialect: Dialect, given: dict[str, Any]) -> _Form:
+        keys = frozenset(given) if self.values_from_parameters else None
+        key = (dialect.name, keys)
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = _Form(self.statement, dialect, keys)
+        return form
+
+
+class Sql:
+    """The driver connection under a session's transaction, and the dialect to compile for."""
+
+    __slots__ = ("raw", "dialect")
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        self.raw = connection.connection.dbapi_connection
+        self.dialect = connection.dialect
+
+    @classmethod
+    def of(cls, session: Session) -> Sql:
+        """The session's Sql for its current transaction (begun now if there is none)."""
+        sql = session.info.get(_KEY)
+        if sql is None:
+            sql = session.info[_KEY] = cls(session)
+        return sql
+
+    def run(self, prepared: Prepared, parameters: dict[str, Any] | None = None):
+        """Execute; returns (the driver's cursor, the compiled form)."""
+        given = parameters or {}
+        form = prepared.form(self.dialect, given)
+        values = form.parameters(given)
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(form.sql, values)
+        except self.dialect.loaded_dbapi.Error as error:
+            raise DBAPIError.instance(form.sql, values, error,
+                                      self.dialect.loaded_dbapi.Error,
+                                      dialect=self.dialect) from error
+        return cursor, form
+
+    def execute(self, prepared: Prepared, parameters: dict[str, Any] | None = None) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        cursor, _ = self.run(prepared, parameters)
+        count = cursor.rowcount
+        cursor.close()
+        return count
+
+    def first(self, prepared: Prepared, parameters: dict[str, Any] | None = None):
+        cursor, form = self.run(prepared, parameters)
+        raw = cursor.fetchone()
+        row = None if raw is None else form.make_row(raw, cursor.description)
+        cursor.close()
+        return row
+
+    def one(self, prepared: Prepared, parameters: dict[str, Any] | None = None):
+        row = self.first(prepared, parameters)
+        if row is None:
+            raise LookupError("the statement returned no row")
+        return row
+
+    def scalar(self, prepared: Prepared, parameters: dict[str, Any] | None = None):
+        row = self.first(prepared, parameters)
+        return None if row is None else row[0]
+
+    def all(self, prepared: Prepared, parameters: dict[str, Any] | None = None) -> list:
+        cursor, form = self.run(prepared, parameters)
+        rows = [form.make_row(raw, cursor.description) for raw in cursor.fetchall()]
+        cursor.close()
+        return rows
+
+
+_KEY = "khiu_sql"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connection(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the connection goes back to the pool
+        session.info.pop(_KEY, None)
