@@ -37,6 +37,10 @@ class _Form:
         if "POSTCOMPILE" in self.sql:
             # An IN list expanded at execution: write the values out as comparisons instead.
             raise ValueError(f"statement needs expanding at execution: {self.sql}")
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # A column left to its Python-side default, which SQLAlchemy would compute.
+            missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+            raise ValueError(f"give {', '.join(missing)} with the parameters: {self.sql}")
         self.names = tuple(compiled.positiontup) if compiled.positional else None
         binders: dict[str, Callable] = {}
         for name, bind in compiled.binds.items():
@@ -51,8 +55,6 @@ class _Form:
         for name, value in compiled.params.items():
             if compiled.binds[name].required or value is None:
                 continue  # given at execution
-            if callable(value):  # a column's Python-side default: SQLAlchemy would call it
-                raise ValueError(f"give {name!r} with the parameters: {self.sql}")
             self.fixed[name] = binders[name](value) if name in binders else value
         columns = _result_columns(statement)
         self.row = namedtuple("Row", [key for key, _ in columns], rename=True) \

@@ -1,0 +1,110 @@
+"""models/sql.py: statements run on the driver's cursor store and read exactly what the ORM does."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.exc import IntegrityError
+
+from models import Office, QueueEvent, Service, Ticket, db
+from models.queue import PriorityReason, TicketStatus
+from models.sql import Prepared, Sql
+
+TICKETS = Ticket.__table__
+INSERT = Prepared(TICKETS.insert().returning(TICKETS.c.id), values_from_parameters=True)
+BY_ID = Prepared(select(TICKETS.c.id, TICKETS.c.status, TICKETS.c.priority_reason,
+                        TICKETS.c.business_day, TICKETS.c.issued_at, TICKETS.c.to_front)
+                 .where(TICKETS.c.id == bindparam("id")))
+STORED = Prepared(text("SELECT CAST(issued_at AS TEXT) AS issued, CAST(business_day AS TEXT) "
+                       "AS day, status, priority_reason FROM ticket WHERE id = :id"))
+EVENTS = QueueEvent.__table__
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request):
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+def ticket_values(service: Service, token: str, moment: datetime) -> dict:
+    return {"office_id": service.office_id, "token": token, "business_day": date(2026, 11, 24),
+            "number": token[:8], "service_id": service.id, "first_service_id": service.id,
+            "priority_reason": PriorityReason.MONK, "status": TicketStatus.WAITING,
+            "issued_at": moment, "queued_at": moment, "to_front": True,
+            "idempotency_key": None}
+
+
+def test_rows_written_on_the_cursor_are_stored_as_the_orm_stores_them(any_app):
+    moment = datetime(2026, 11, 24, 2, 30, 15, 123456, tzinfo=UTC)
+    with any_app.app_context():
+        service = db.session.scalars(select(Service)).first()
+        orm_ticket = Ticket(**ticket_values(service, "orm-written-token", moment))
+        db.session.add(orm_ticket)
+        db.session.flush()
+        sql = Sql.of(db.session)
+        raw_id = sql.one(INSERT, ticket_values(service, "cursor-written-token", moment)).id
+        db.session.commit()
+
+        # Same text in the database, so SQL comparisons and the ORM read both alike.
+        stored = [Sql.of(db.session).one(STORED, {"id": ticket_id})
+                  for ticket_id in (orm_ticket.id, raw_id)]
+        assert stored[0] == stored[1]
+        assert stored[1].status == "waiting" and stored[1].priority_reason == "monk"
+
+        # Read back with their types, through the cursor and through the ORM.
+        row = Sql.of(db.session).one(BY_ID, {"id": raw_id})
+        assert row.status is TicketStatus.WAITING and row.priority_reason is PriorityReason.MONK
+        assert row.business_day == date(2026, 11, 24) and row.issued_at == moment
+        assert row.issued_at.tzinfo is not None and row.to_front is True
+        db.session.expunge_all()
+        loaded = db.session.get(Ticket, raw_id)
+        assert (loaded.status, loaded.issued_at, loaded.to_front) == \
+            (TicketStatus.WAITING, moment, True)
+
+
+def test_json_and_utc_datetimes_of_events_round_trip(any_app):
+    moment = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    with any_app.app_context():
+        office_id = db.session.scalar(select(Office.id))
+        Sql.of(db.session).execute(Prepared(EVENTS.insert(), values_from_parameters=True), {
+            "office_id": office_id, "kind": "note", "ticket_id": None, "counter_id": None,
+            "data": {"number": "A001", "th": "ขอเชิญหมายเลข"}, "created_at": moment})
+        db.session.commit()
+        event = db.session.scalars(select(QueueEvent).where(QueueEvent.kind == "note")).one()
+        assert event.data == {"number": "A001", "th": "ขอเชิญหมายเลข"}
+        assert event.created_at == moment
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys(any_app):
+    moment = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    with any_app.app_context():
+        service = db.session.scalars(select(Service)).first()
+        sql = Sql.of(db.session)
+        sql.one(INSERT, ticket_values(service, "same-token", moment))
+        with pytest.raises(IntegrityError):
+            sql.one(INSERT, ticket_values(service, "same-token", moment))
+        db.session.rollback()
+
+
+def test_statements_it_cannot_run_as_sqlalchemy_would_are_refused(app):
+    with app.app_context():
+        sql = Sql.of(db.session)
+        # An IN list SQLAlchemy expands at execution time.
+        with pytest.raises(ValueError, match="expanding"):
+            sql.all(Prepared(select(TICKETS.c.id).where(TICKETS.c.status.in_(["waiting"]))))
+        # A column left to its Python-side default (QueueEvent.data, created_at).
+        with pytest.raises(ValueError, match="give"):
+            sql.execute(Prepared(EVENTS.insert(), values_from_parameters=True),
+                        {"office_id": 1, "kind": "note"})
+
+
+def test_the_cursor_belongs_to_the_current_transaction_only(app):
+    with app.app_context():
+        first = Sql.of(db.session)
+        assert Sql.of(db.session) is first
+        db.session.commit()
+        second = Sql.of(db.session)
+        assert second is not first
+        assert second.raw is db.session.connection().connection.dbapi_connection
+        db.session.rollback()
