@@ -14,7 +14,7 @@ from models import Counter, PriorityReason, Section, Service, db
 from models.base import begin_write, now_utc
 from models.calling import TICKET_ACTIONS, claim_next, transfer
 from models.estimates import eta_minutes, waiting_count
-from models.sql import Prepared, Sql
+from models.sql import Prepared, Sql, transaction
 from models.staff import STAFF_ROLES, staff_for_token
 from models.tickets import NewTicket, QueueError, business_day, issue, service_by_code
 from web.office import current_office_id, office_open
@@ -34,18 +34,25 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def require_staff() -> None:
+def require_staff(sql: Sql | None = None) -> None:
+    """The bearer token's staff member (as g.staff), read in sql if given."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Send Authorization: Bearer TOKEN")
-    staff = staff_for_token(db.session, token.strip())
+    staff = staff_for_token(sql or db.session, token.strip())
     if staff is None:
         raise ApiError(401, "unauthorized", "The token is unknown, revoked or its owner is "
                                             "deactivated")
-    if staff.office_id != current_office_id() or staff.role not in STAFF_ROLES:
+    if staff.office_id != current_office_id(sql) or staff.role not in STAFF_ROLES:
         raise ApiError(403, "forbidden", "This token may not act here")
     g.staff = staff
+
+
+def staff_transaction() -> None:
+    """require_staff in a read transaction of its own (outside the write slot)."""
+    with transaction(db.engine) as sql:
+        require_staff(sql)
 
 
 def find_service_by_code(code: Any) -> Service:
@@ -59,9 +66,9 @@ def find_service_by_code(code: Any) -> Service:
     return service
 
 
-def find_ticket(token: str):
-    ticket = ticket_by_token(db.session, token)
-    if ticket is None or ticket.office_id != current_office_id():
+def find_ticket(token: str, sql: Sql | None = None):
+    ticket = ticket_by_token(sql or db.session, token)
+    if ticket is None or ticket.office_id != current_office_id(sql):
         raise ApiError(404, "unknown_ticket", "No such ticket")
     return ticket
 
@@ -70,13 +77,10 @@ def queue_error(error: QueueError) -> ApiError:
     return ApiError(error.status, error.code, error.message_en)
 
 
-def answer(ticket_id: int, status: int = 200) -> Response:
-    """The ticket as it now stands, read inside the transaction, then commit."""
-    data = ticket_json(db.session, ticket_by_id(db.session, ticket_id))
-    db.session.commit()
-    response = jsonify({"ticket": data})
-    response.status_code = status
-    return response
+def answer(sql: Sql, ticket_id: int) -> dict[str, Any]:
+    """The ticket as it now stands, read inside the action's transaction (on PostgreSQL a
+    transaction more would cost more than the rows it keeps locked for this read)."""
+    return {"ticket": ticket_json(sql, ticket_by_id(sql, ticket_id))}
 
 
 @bp.get("/services")
@@ -126,60 +130,62 @@ def create_ticket():
         (PriorityReason.ELDERLY if priority else None)
     # The reads before and the answer after share no transaction with the write: the
     # write slot (SQLite) or the day's counter row (PostgreSQL) is held for as short as can be.
-    service = service_by_code(db.session, current_office_id(), code)
-    if service is None or not service.active:
-        raise ApiError(404, "unknown_service", f"No service with code {code!r}")
-    if not office_open():
-        raise ApiError(409, "office_closed", "The office is closed; no tickets now")
-    begin_write(db.session)
-    try:
-        ticket = issue(db.session, current_office_id(), service, priority_reason=reason,
-                       idempotency_key=key)
-    except QueueError as exc:
-        raise queue_error(exc) from exc
-    db.session.commit()
+    with transaction(db.engine) as sql:
+        office_id = current_office_id(sql)
+        service = service_by_code(sql, office_id, code)
+        if service is None or not service.active:
+            raise ApiError(404, "unknown_service", f"No service with code {code!r}")
+        if not office_open(sql):
+            raise ApiError(409, "office_closed", "The office is closed; no tickets now")
+    with transaction(db.engine, write=True) as sql:
+        try:
+            ticket = issue(sql, office_id, service, priority_reason=reason,
+                           idempotency_key=key)
+        except QueueError as exc:
+            raise queue_error(exc) from exc
     created = isinstance(ticket, NewTicket)
-    response = jsonify(ticket_json(db.session, ticket if created else
-                                   ticket_by_id(db.session, ticket), brief=True))
-    response.status_code = 201 if created else 200  # 200: a retry of a ticket already issued
-    return response
+    with transaction(db.engine) as sql:
+        data = ticket_json(sql, ticket if created else ticket_by_id(sql, ticket), brief=True)
+    # 200: a retry of a ticket already issued
+    return jsonify(data), 201 if created else 200
 
 
 @bp.get("/tickets/<token>")
 def get_ticket(token: str):
-    return jsonify(ticket_json(db.session, find_ticket(token)))
+    with transaction(db.engine) as sql:
+        return jsonify(ticket_json(sql, find_ticket(token, sql)))
 
 
 @bp.post("/counters/<int:counter_id>/call-next")
 def call(counter_id: int):
-    require_staff()
-    begin_write(db.session)
-    # An id past the databases' integer range is unknown, not an overflow in the driver (500).
-    counter = Sql.of(db.session).first(COUNTER_BY_ID, {"counter_id": counter_id}) \
-        if counter_id <= MAX_ID else None
-    if counter is None or counter.office_id != current_office_id() or not counter.active:
-        raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
-    try:
-        ticket_id = claim_next(db.session, counter, g.staff.id,
-                               priority_ratio=current_app.config["PRIORITY_RATIO"])
-    except QueueError as exc:
-        raise queue_error(exc) from exc
-    if ticket_id is None:
-        db.session.commit()
-        return Response(status=204)
-    return answer(ticket_id)
+    staff_transaction()
+    with transaction(db.engine, write=True) as sql:
+        # An id past the databases' integer range is unknown, not an overflow in the driver.
+        counter = sql.first(COUNTER_BY_ID, {"counter_id": counter_id}) \
+            if counter_id <= MAX_ID else None
+        if counter is None or counter.office_id != current_office_id(sql) or \
+                not counter.active:
+            raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
+        try:
+            ticket_id = claim_next(sql, counter, g.staff.id,
+                                   priority_ratio=current_app.config["PRIORITY_RATIO"])
+        except QueueError as exc:
+            raise queue_error(exc) from exc
+        data = answer(sql, ticket_id) if ticket_id is not None else None
+    return jsonify(data) if data is not None else Response(status=204)
 
 
 @bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")
 def ticket_action(token: str, verb: str):
-    require_staff()
-    begin_write(db.session)
-    ticket = find_ticket(token)
-    try:
-        TICKET_ACTIONS[verb](db.session, ticket)
-    except QueueError as exc:
-        raise queue_error(exc) from exc
-    return answer(ticket.id)
+    staff_transaction()
+    with transaction(db.engine, write=True) as sql:
+        ticket = find_ticket(token, sql)
+        try:
+            TICKET_ACTIONS[verb](sql, ticket)
+        except QueueError as exc:
+            raise queue_error(exc) from exc
+        data = answer(sql, ticket.id)
+    return jsonify(data)
 
 
 @bp.post("/tickets/<token>/transfer")
@@ -196,4 +202,6 @@ def transfer_ticket(token: str):
         transfer(db.session, ticket, target, front=position == "front")
     except QueueError as exc:
         raise queue_error(exc) from exc
-    return answer(ticket.id)
+    data = answer(Sql.of(db.session), ticket.id)
+    db.session.commit()
+    return jsonify(data)

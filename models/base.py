@@ -93,19 +93,37 @@ def begin_write(session: Session | scoped_session) -> None:
         session.commit()
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
-        # Writers queue here, in order, instead of in SQLite's busy handler, which sleeps in
-        # growing steps and makes a busy morning slow at the tail: the threads of a process on
-        # a lock, then the processes (several workers) on a lock file beside the database.
-        if not _sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
-            raise DatabaseBusy()
-        session.info["khiu_writer"] = _lock_file(bind.url.database)
+        session.info["khiu_writer"] = take_writer_slot(bind.url.database)
     try:
-        if session.info.get("khiu_writer") is not None:
-            _lock_across_processes(session.info["khiu_writer"])
         session.connection(execution_options={"sqlite_immediate": True})
     except BaseException:
         _release_writer(session)
         raise
+
+
+def take_writer_slot(database: str | None) -> int | None:
+    """SQLite's one write slot, before BEGIN IMMEDIATE; returns what give_back_writer_slot takes.
+
+    Writers queue here, in order, instead of in SQLite's busy handler, which sleeps in growing
+    steps and makes a busy morning slow at the tail: the threads of a process on a lock, then
+    the processes (several workers) on a lock file beside the database.
+    """
+    if not _sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
+        raise DatabaseBusy()
+    descriptor = _lock_file(database)
+    try:
+        if descriptor is not None:
+            _lock_across_processes(descriptor)
+    except BaseException:
+        _sqlite_writer.release()
+        raise
+    return descriptor
+
+
+def give_back_writer_slot(descriptor: int | None) -> None:
+    if descriptor is not None:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+    _sqlite_writer.release()
 
 
 WRITER_WAIT_SECONDS = 10
@@ -153,10 +171,7 @@ class DatabaseBusy(OperationalError):
 
 def _release_writer(session: Session) -> None:
     if "khiu_writer" in session.info:
-        descriptor = session.info.pop("khiu_writer")
-        if descriptor is not None:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-        _sqlite_writer.release()
+        give_back_writer_slot(session.info.pop("khiu_writer"))
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -22,7 +22,7 @@ from sqlalchemy.orm.util import identity_key
 from models.base import now_utc
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
-from models.sql import Prepared, Sql
+from models.sql import Prepared, Sql, flush, orm_session
 from models.staff import Counter, Staff, counter_service
 from models.tickets import QueueError, business_day, record_event
 
@@ -117,10 +117,11 @@ CLOSE_SEGMENT = {
 }
 
 
-def _loaded_objects_changed(session: Session, ticket_id: int) -> None:
+def _loaded_objects_changed(session: Session | Sql, ticket_id: int) -> None:
     """The Core writes bypassed the ORM: a Ticket or segments of it that the session holds
-    are read again (the API's session holds none, so it pays nothing)."""
-    if not session.identity_map:
+    are read again (the API holds none, so it pays nothing)."""
+    session = orm_session(session)
+    if session is None or not session.identity_map:
         return
     ticket = session.identity_map.get(identity_key(Ticket, ticket_id))
     if ticket is not None:
@@ -133,7 +134,7 @@ def _loaded_objects_changed(session: Session, ticket_id: int) -> None:
 
 # --- calling --------------------------------------------------------------------------------
 
-def lane_turn(session: Session, counter: Counter, day, priority_ratio: int) -> bool:
+def lane_turn(session: Session | Sql, counter: Counter, day, priority_ratio: int) -> bool:
     """True when the priority lane goes first at this counter's next call.
 
     After priority_ratio priority tickets in a row a waiting normal ticket gets its turn.
@@ -144,14 +145,14 @@ def lane_turn(session: Session, counter: Counter, day, priority_ratio: int) -> b
                 (len(lanes) == priority_ratio and all(lane is not None for lane in lanes)))
 
 
-def claim_next(session: Session, counter: Counter | Any, staff_id: int | None, *,
+def claim_next(session: Session | Sql, counter: Counter | Any, staff_id: int | None, *,
                priority_ratio: int = 2, now: datetime | None = None) -> int | None:
     """Claim the next ticket in calling order for counter (anything with id, office_id,
     label and paused); returns its id, or None when nobody waits.
 
     Call begin_write() first; the caller commits.
     """
-    session.flush()  # ORM changes made before (a pause) are what the statements must see
+    flush(session)
     sql = Sql.of(session)
     if counter.paused:
         raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
@@ -186,10 +187,10 @@ def call_next(session: Session, counter: Counter, staff: Staff | None, *,
 
 # --- actions on the ticket at a counter -----------------------------------------------------
 
-def _require(session: Session, ticket: Any, allowed: tuple[TicketStatus, ...], action_th: str,
+def _require(session: Session | Sql, ticket: Any, allowed: tuple[TicketStatus, ...], action_th: str,
              action_en: str):
     """The ticket's state (AT_COUNTER), if it allows the action; else a QueueError."""
-    session.flush()
+    flush(session)
     state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
     if state.status not in allowed or state.segment_id is None:
         raise QueueError("invalid_transition",
@@ -198,7 +199,7 @@ def _require(session: Session, ticket: Any, allowed: tuple[TicketStatus, ...], a
     return state
 
 
-def _close(session: Session, state, outcome: SegmentOutcome, now: datetime,
+def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime,
            **ticket_values) -> None:
     """End the open segment with outcome; the ticket leaves the counter."""
     sql = Sql.of(session)
@@ -207,7 +208,7 @@ def _close(session: Session, state, outcome: SegmentOutcome, now: datetime,
     sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None, **ticket_values})
 
 
-def recall(session: Session, ticket: Ticket) -> None:
+def recall(session: Session | Sql, ticket: Ticket) -> None:
     state = _require(session, ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
     Sql.of(session).execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
                                              "recalls": state.recalls + 1})
@@ -216,7 +217,7 @@ def recall(session: Session, ticket: Ticket) -> None:
     _loaded_objects_changed(session, state.id)
 
 
-def start(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
+def start(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
     state = _require(session, ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
     sql = Sql.of(session)
     sql.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id, "started_at": now or now_utc()})
@@ -225,7 +226,7 @@ def start(session: Session, ticket: Ticket, now: datetime | None = None) -> None
     _loaded_objects_changed(session, state.id)
 
 
-def no_show(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
+def no_show(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
     now = now or now_utc()
     state = _require(session, ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก",
                      "mark no-show")
@@ -235,7 +236,7 @@ def no_show(session: Session, ticket: Ticket, now: datetime | None = None) -> No
     _loaded_objects_changed(session, state.id)
 
 
-def finish(session: Session, ticket: Ticket, now: datetime | None = None) -> None:
+def finish(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
     now = now or now_utc()
     state = _require(session, ticket, ACTIVE, "จบงาน", "finish")
     _close(session, state, SegmentOutcome.SERVED, now, status=TicketStatus.FINISHED,

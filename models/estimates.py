@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from models.base import UTCDateTime
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
-from models.sql import Prepared, Sql
+from models.sql import Prepared, Sql, on_events_committed
 from models.staff import Counter, counter_service
-from models.tickets import NewTicket, on_events_committed
+from models.tickets import NewTicket
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
@@ -52,7 +52,7 @@ AHEAD = {(priority, front): Prepared(_ahead_statement(priority, front))
          for priority in (False, True) for front in (False, True)}
 
 
-def people_ahead(session: Session, ticket: Ticket | NewTicket) -> int:
+def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket) -> int:
     """Waiting tickets of the same service that will be called before this one."""
     if ticket.status is not TicketStatus.WAITING:
         return 0
@@ -63,31 +63,32 @@ def people_ahead(session: Session, ticket: Ticket | NewTicket) -> int:
         "id": ticket.id}) or 0
 
 
-MANUAL_MINUTES = text("SELECT coalesce(sum(minutes), 0) FROM service_step "
-                      "WHERE service_id = :service_id")
+MANUAL_MINUTES = Prepared(text("SELECT coalesce(sum(minutes), 0) FROM service_step "
+                               "WHERE service_id = :service_id"))
+SERVED_TODAY = Prepared(
+    select(VisitSegment.started_at, VisitSegment.finished_at)
+    .join(Ticket, Ticket.id == VisitSegment.ticket_id)
+    .where(VisitSegment.service_id == bindparam("service_id"),
+           Ticket.business_day == bindparam("day", type_=Date),
+           VisitSegment.outcome == SegmentOutcome.SERVED, VisitSegment.started_at.is_not(None)))
+OPEN_COUNTERS = Prepared(
+    select(func.count()).select_from(Counter)
+    .join(counter_service, counter_service.c.counter_id == Counter.id)
+    .where(counter_service.c.service_id == bindparam("service_id"), Counter.active.is_(True),
+           Counter.paused.is_(False)))
 
 
-def mean_service_minutes(session: Session, service_id: int, day: date) -> float:
-    rows = session.execute(
-        select(VisitSegment.started_at, VisitSegment.finished_at)
-        .join(Ticket, Ticket.id == VisitSegment.ticket_id)
-        .where(VisitSegment.service_id == service_id, Ticket.business_day == day,
-               VisitSegment.outcome == SegmentOutcome.SERVED,
-               VisitSegment.started_at.is_not(None))
-    ).all()
+def mean_service_minutes(session: Session | Sql, service_id: int, day: date) -> float:
+    sql = Sql.of(session)
+    rows = sql.all(SERVED_TODAY, {"service_id": service_id, "day": day})
     if len(rows) >= MIN_SAMPLES:
         return sum((done - begun).total_seconds() for begun, done in rows) / 60 / len(rows)
-    manual = session.execute(MANUAL_MINUTES, {"service_id": service_id}).scalar()
+    manual = sql.scalar(MANUAL_MINUTES, {"service_id": service_id})
     return float(manual or DEFAULT_MINUTES)
 
 
-def open_counters(session: Session, service_id: int) -> int:
-    count = session.scalar(
-        select(func.count()).select_from(Counter)
-        .join(counter_service, counter_service.c.counter_id == Counter.id)
-        .where(counter_service.c.service_id == service_id, Counter.active.is_(True),
-               Counter.paused.is_(False)))
-    return max(1, count or 0)
+def open_counters(session: Session | Sql, service_id: int) -> int:
+    return max(1, Sql.of(session).scalar(OPEN_COUNTERS, {"service_id": service_id}) or 0)
 
 
 class _PaceCache:
@@ -106,8 +107,8 @@ class _PaceCache:
         self._values: WeakKeyDictionary[Engine, dict[tuple[int, date], tuple]] = \
             WeakKeyDictionary()
 
-    def get(self, session: Session, service_id: int, day: date) -> tuple[float, int]:
-        engine = session.get_bind()
+    def get(self, session: Session | Sql, service_id: int, day: date) -> tuple[float, int]:
+        engine = Sql.of(session).engine
         key = (service_id, day)
         now = time.monotonic()
         with self._lock:
@@ -134,7 +135,7 @@ def _forget_pace(kinds: set[str]) -> None:
         pace.clear()
 
 
-def eta_minutes(session: Session, service_id: int, ahead: int, day: date) -> int:
+def eta_minutes(session: Session | Sql, service_id: int, ahead: int, day: date) -> int:
     if ahead <= 0:
         return 0
     per_visit, counters = pace.get(session, service_id, day)

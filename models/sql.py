@@ -14,14 +14,17 @@ They run on the connection of the session's transaction: same transaction, same 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
+
+from models.base import give_back_writer_slot, take_writer_slot
 
 
 class _Form:
@@ -116,21 +119,35 @@ class Prepared:
 
 
 class Sql:
-    """The driver connection under a session's transaction, and the dialect to compile for."""
+    """A driver connection inside a transaction, the dialect to compile for, and the queue
+    event kinds the transaction wrote (told to the on_events_committed listeners at COMMIT).
 
-    __slots__ = ("raw", "dialect")
+    Either under an ORM session's transaction (Sql.of(session)) or on a pooled connection of
+    its own (transaction(), for the API's hot routes, which need no ORM object at all).
+    """
 
-    def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        self.raw = connection.connection.dbapi_connection
-        self.dialect = connection.dialect
+    __slots__ = ("raw", "dialect", "engine", "kinds", "session")
+
+    def __init__(self, raw, engine: Engine, kinds: set[str],
+                 session: Session | None = None) -> None:
+        self.raw = raw
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.kinds = kinds
+        self.session = session
 
     @classmethod
-    def of(cls, session: Session) -> Sql:
-        """The session's Sql for its current transaction (begun now if there is none)."""
+    def of(cls, session: Session | Sql) -> Sql:
+        """The Sql of a session's current transaction (begun now if there is none); an Sql
+        is returned as it is, so the queue's functions take either."""
+        if isinstance(session, Sql):
+            return session
         sql = session.info.get(_KEY)
         if sql is None:
-            sql = session.info[_KEY] = cls(session)
+            connection = session.connection()
+            sql = session.info[_KEY] = cls(
+                connection.connection.dbapi_connection, connection.engine,
+                session.info.setdefault(_KINDS, set()), session)
         return sql
 
     def run(self, prepared: Prepared, parameters: dict[str, Any] | None = None):
@@ -139,12 +156,8 @@ class Sql:
         form = prepared.form(self.dialect, given)
         values = form.parameters(given)
         cursor = self.raw.cursor()
-        try:
+        with _as_sqlalchemy_error(self.dialect, form.sql, values):
             cursor.execute(form.sql, values)
-        except self.dialect.loaded_dbapi.Error as error:
-            raise DBAPIError.instance(form.sql, values, error,
-                                      self.dialect.loaded_dbapi.Error,
-                                      dialect=self.dialect) from error
         return cursor, form
 
     def execute(self, prepared: Prepared, parameters: dict[str, Any] | None = None) -> int:
@@ -178,10 +191,87 @@ class Sql:
         return rows
 
 
+@contextmanager
+def _as_sqlalchemy_error(dialect: Dialect, statement: str, parameters) -> Iterator[None]:
+    """A driver error raised as SQLAlchemy's (IntegrityError, OperationalError, ...)."""
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(statement, parameters, error, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from error
+
+
+def orm_session(session: Session | Sql) -> Session | None:
+    """The ORM session behind session, if any (a transaction() has none)."""
+    return session.session if isinstance(session, Sql) else session
+
+
+def flush(session: Session | Sql) -> None:
+    """ORM changes made before (a pause, a new object) are what the next statements see."""
+    orm = orm_session(session)
+    if orm is not None:
+        orm.flush()
+
+
 _KEY = "khiu_sql"
+_KINDS = "khiu_event_kinds"
+_listeners: list[Callable[[set[str]], None]] = []
+
+
+def on_events_committed(listener: Callable[[set[str]], None]) -> Callable[[set[str]], None]:
+    """Register listener(kinds), called in this process after a commit that wrote events."""
+    _listeners.append(listener)
+    return listener
+
+
+def _tell_listeners(kinds: set[str] | None) -> None:
+    if kinds:
+        for listener in _listeners:
+            listener(kinds)
+
+
+@event.listens_for(Session, "after_commit")
+def _session_committed(session: Session) -> None:
+    _tell_listeners(session.info.pop(_KINDS, None))
+
+
+@event.listens_for(Session, "after_rollback")
+def _session_rolled_back(session: Session) -> None:
+    session.info.pop(_KINDS, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_connection(session: Session, transaction) -> None:
     if transaction.parent is None:  # the connection goes back to the pool
         session.info.pop(_KEY, None)
+
+
+@contextmanager
+def transaction(engine: Engine, *, write: bool = False) -> Iterator[Sql]:
+    """A transaction on a pooled driver connection, committed when the block ends without an
+    exception and rolled back otherwise. A write on SQLite first takes the writer slot and
+    begins IMMEDIATE, as begin_write() does for a session."""
+    sqlite = engine.dialect.name == "sqlite"
+    slot = take_writer_slot(engine.url.database) if write and sqlite else None
+    sql = None
+    try:
+        pooled = engine.raw_connection()
+        try:
+            raw = pooled.dbapi_connection
+            if sqlite:  # the driver leaves transactions to us (models/base.py)
+                begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+                with _as_sqlalchemy_error(engine.dialect, begin, ()):
+                    raw.execute(begin)
+            sql = Sql(raw, engine, set())
+            yield sql
+            with _as_sqlalchemy_error(engine.dialect, "COMMIT", ()):
+                raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            pooled.close()
+    finally:
+        if write and sqlite:
+            give_back_writer_slot(slot)
+    _tell_listeners(sql.kinds)

@@ -208,7 +208,7 @@ STAFF_BY_TOKEN = Prepared(
            ApiToken.__table__.c.revoked_at.is_(None), Staff.__table__.c.active.is_(True)))
 
 
-def staff_for_token(session: Session, token: str):
+def staff_for_token(session: Session | Sql, token: str):
     """The active staff member of an unrevoked token (a row: id, office_id, username,
     display_name, role, section_id), or None."""
     if not token or len(token) > 200:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, String, bindparam, event, select, text
+from sqlalchemy import Date, String, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, local, now_utc
@@ -44,7 +43,7 @@ NEXT_NUMBER = Prepared(text(
     "RETURNING last_number").bindparams(bindparam("day", type_=Date)))
 
 
-def next_number(session: Session, office_id: int, prefix: str, day: date) -> int:
+def next_number(session: Session | Sql, office_id: int, prefix: str, day: date) -> int:
     """Bump and return the day's counter for a prefix in one atomic statement."""
     return Sql.of(session).one(NEXT_NUMBER, {"office_id": office_id, "prefix": prefix,
                                              "day": day})[0]
@@ -54,13 +53,6 @@ EVENTS = QueueEvent.__table__
 INSERT_EVENT = Prepared(EVENTS.insert(), values_from_parameters=True)
 # PostgreSQL channel told of every transaction that wrote events (delivered at its commit).
 EVENTS_CHANNEL = "khiu_events"
-_listeners: list[Callable[[set[str]], None]] = []
-
-
-def on_events_committed(listener: Callable[[set[str]], None]) -> Callable[[set[str]], None]:
-    """Register listener(kinds), called in this process after a commit that wrote events."""
-    _listeners.append(listener)
-    return listener
 
 
 # The events live screens follow, reading "every event after the last id I saw". On PostgreSQL
@@ -75,12 +67,12 @@ LOCK_FOLLOWED = Prepared(text("SELECT pg_advisory_xact_lock(:lock, :office_id)")
 NOTIFY = Prepared(text(f"NOTIFY {EVENTS_CHANNEL}"))
 
 
-def record_event(session: Session, ticket: Ticket | NewTicket | None, kind: str,
+def record_event(session: Session | Sql, ticket: Ticket | NewTicket | None, kind: str,
                  counter_id: int | None = None, office_id: int | None = None, **data) -> None:
     """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
     office_id = office_id if office_id is not None else ticket.office_id
     sql = Sql.of(session)
-    kinds = session.info.setdefault("khiu_event_kinds", set())
+    kinds = sql.kinds
     postgres = sql.dialect.name == "postgresql"
     if postgres and kind in FOLLOWED_KINDS and not kinds & FOLLOWED_KINDS:
         sql.execute(LOCK_FOLLOWED, {"lock": FOLLOWED_EVENTS_LOCK, "office_id": office_id})
@@ -92,20 +84,7 @@ def record_event(session: Session, ticket: Ticket | NewTicket | None, kind: str,
     kinds.add(kind)
 
 
-@event.listens_for(Session, "after_commit")
-def _events_committed(session: Session) -> None:
-    kinds = session.info.pop("khiu_event_kinds", None)
-    if kinds:
-        for listener in _listeners:
-            listener(kinds)
-
-
-@event.listens_for(Session, "after_rollback")
-def _events_dropped(session: Session) -> None:
-    session.info.pop("khiu_event_kinds", None)
-
-
-def _lock_idempotency_key(session: Session, office_id: int, key: str) -> None:
+def _lock_idempotency_key(session: Session | Sql, office_id: int, key: str) -> None:
     """On PostgreSQL, make concurrent retries with one key wait for each other.
 
     SQLite needs nothing: a writing transaction there holds the database's only write lock.
@@ -168,7 +147,7 @@ class ServiceRef:
     walk_in: bool
 
 
-def service_by_code(session: Session, office_id: int, code: str) -> ServiceRef | None:
+def service_by_code(session: Session | Sql, office_id: int, code: str) -> ServiceRef | None:
     row = Sql.of(session).first(SERVICE_BY_CODE, {"office_id": office_id, "code": code})
     return ServiceRef(row.id, row.code, row.ticket_prefix, bool(row.active),
                       bool(row.walk_in)) if row else None
@@ -200,7 +179,7 @@ class NewTicket:
 
 
 def issue(
-    session: Session,
+    session: Session | Sql,
     office_id: int,
     service: ServiceRef | Service,
     *,
@@ -231,7 +210,7 @@ def issue(
             "service_id": service.id, "priority_reason": priority_reason, "now": now,
             "key": idempotency_key or None, "code": service.code,
             "created_at": now_utc()})
-        session.info.setdefault("khiu_event_kinds", set()).add("issued")
+        sql.kinds.add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
                          priority_reason)
     number = f"{prefix}{next_number(session, office_id, prefix, day):03d}"

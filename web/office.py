@@ -28,15 +28,15 @@ def _parsed_hours(spec: str) -> OpeningHours | None:
         return None
 
 
-def opening_hours() -> OpeningHours:
+def opening_hours(sql: Sql | None = None) -> OpeningHours:
     """The hours an admin set for the office, else OPENING_HOURS (read at start-up)."""
-    stored = office_brief().opening_hours
+    stored = office_brief(sql).opening_hours
     parsed = _parsed_hours(stored) if stored else None
     return parsed or current_app.extensions["khiu_hours"]
 
 
-def office_open() -> bool:
-    return opening_hours().is_open(now_utc())
+def office_open(sql: Sql | None = None) -> bool:
+    return opening_hours(sql).is_open(now_utc())
 
 
 class OfficeNotSetUp(RuntimeError):
@@ -51,23 +51,25 @@ class OfficeBrief(NamedTuple):
 OFFICE_BRIEF = Prepared(text("SELECT id, opening_hours FROM office WHERE code = :code"))
 
 
-def office_brief() -> OfficeBrief:
-    """The office's id and hours in one Core query: what the API's hot paths need of it."""
+def office_brief(sql: Sql | None = None) -> OfficeBrief:
+    """The office's id and hours in one Core query: what the API's hot paths need of it.
+
+    Read in the request's session, or in sql (a transaction() of the API) when given."""
     office = g.get("office")
     if office is not None:  # loaded (and perhaps just edited) in this request
         return OfficeBrief(office.id, office.opening_hours)
     brief = g.get("office_brief")
     if brief is None:
         code = current_app.config["OFFICE_CODE"]
-        row = Sql.of(db.session).first(OFFICE_BRIEF, {"code": code})
+        row = Sql.of(sql or db.session).first(OFFICE_BRIEF, {"code": code})
         if row is None:
             raise OfficeNotSetUp(code)
         brief = g.office_brief = OfficeBrief(row.id, row.opening_hours)
     return brief
 
 
-def current_office_id() -> int:
-    return office_brief().id
+def current_office_id(sql: Sql | None = None) -> int:
+    return office_brief(sql).id
 
 
 def current_office() -> Office:
