@@ -18,10 +18,11 @@ from collections import Counter as Tally
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
+from bench.http import LeanClient as Client
 from bench.reports import report_rows
 from scripts.khiu_process import khiu_server
 from scripts.postgres_server import throwaway_postgres
-from tests.load_helpers import KIOSK_SERVICES, Client
+from tests.load_helpers import KIOSK_SERVICES
 
 
 def percentile(values: list[float], share: float) -> float:
