@@ -5,26 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.documents import ticket_by_id, ticket_by_token, ticket_json
 from api.errors import ApiError
 from models import Counter, PriorityReason, Section, Service, db
 from models.base import begin_write, now_utc
-from models.calling import TICKET_ACTIONS, claim_next, transfer
+from models.calling import TICKET_ACTIONS, UnknownCounter, claim_next, transfer
 from models.estimates import eta_minutes, waiting_count
-from models.sql import Prepared, Sql, transaction
+from models.sql import Sql, transaction
 from models.staff import STAFF_ROLES, staff_for_token
 from models.tickets import NewTicket, QueueError, business_day, issue, service_by_code
 from web.office import current_office_id, office_open
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
-COUNTERS = Counter.__table__
-COUNTER_BY_ID = Prepared(select(COUNTERS.c.id, COUNTERS.c.office_id, COUNTERS.c.label,
-                                COUNTERS.c.paused, COUNTERS.c.active)
-                         .where(COUNTERS.c.id == bindparam("counter_id")))
 
 
 def json_body() -> dict[str, Any]:
@@ -49,10 +45,6 @@ def require_staff(sql: Sql | None = None) -> None:
     g.staff = staff
 
 
-def staff_transaction() -> None:
-    """require_staff in a read transaction of its own (outside the write slot)."""
-    with transaction(db.engine) as sql:
-        require_staff(sql)
 
 
 def find_service_by_code(code: Any) -> Service:
@@ -77,10 +69,11 @@ def queue_error(error: QueueError) -> ApiError:
     return ApiError(error.status, error.code, error.message_en)
 
 
-def answer(sql: Sql, ticket_id: int) -> dict[str, Any]:
-    """The ticket as it now stands, read inside the action's transaction (on PostgreSQL a
-    transaction more would cost more than the rows it keeps locked for this read)."""
-    return {"ticket": ticket_json(sql, ticket_by_id(sql, ticket_id))}
+def answer(ticket_id: int) -> Response:
+    """The ticket as it stands once the action is committed, read in a transaction of its own:
+    the write slot (SQLite) and the office's event lock (PostgreSQL) are not held for it."""
+    with transaction(db.engine) as sql:
+        return jsonify({"ticket": ticket_json(sql, ticket_by_id(sql, ticket_id))})
 
 
 @bp.get("/services")
@@ -158,34 +151,31 @@ def get_ticket(token: str):
 
 @bp.post("/counters/<int:counter_id>/call-next")
 def call(counter_id: int):
-    staff_transaction()
+    with transaction(db.engine) as sql:
+        require_staff(sql)
+        office_id = current_office_id(sql)
+    if counter_id > MAX_ID:  # unknown, not an overflow in the driver
+        raise queue_error(UnknownCounter(counter_id))
     with transaction(db.engine, write=True) as sql:
-        # An id past the databases' integer range is unknown, not an overflow in the driver.
-        counter = sql.first(COUNTER_BY_ID, {"counter_id": counter_id}) \
-            if counter_id <= MAX_ID else None
-        if counter is None or counter.office_id != current_office_id(sql) or \
-                not counter.active:
-            raise ApiError(404, "unknown_counter", f"No counter with id {counter_id}")
         try:
-            ticket_id = claim_next(sql, counter, g.staff.id,
+            ticket_id = claim_next(sql, counter_id, office_id, g.staff.id,
                                    priority_ratio=current_app.config["PRIORITY_RATIO"])
         except QueueError as exc:
             raise queue_error(exc) from exc
-        data = answer(sql, ticket_id) if ticket_id is not None else None
-    return jsonify(data) if data is not None else Response(status=204)
+    return answer(ticket_id) if ticket_id is not None else Response(status=204)
 
 
 @bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")
 def ticket_action(token: str, verb: str):
-    staff_transaction()
-    with transaction(db.engine, write=True) as sql:
+    with transaction(db.engine) as sql:  # a token always names the same ticket
+        require_staff(sql)
         ticket = find_ticket(token, sql)
+    with transaction(db.engine, write=True) as sql:
         try:
             TICKET_ACTIONS[verb](sql, ticket)
         except QueueError as exc:
             raise queue_error(exc) from exc
-        data = answer(sql, ticket.id)
-    return jsonify(data)
+    return answer(ticket.id)
 
 
 @bp.post("/tickets/<token>/transfer")
@@ -202,6 +192,5 @@ def transfer_ticket(token: str):
         transfer(db.session, ticket, target, front=position == "front")
     except QueueError as exc:
         raise queue_error(exc) from exc
-    data = answer(Sql.of(db.session), ticket.id)
     db.session.commit()
-    return jsonify(data)
+    return answer(ticket.id)

@@ -15,7 +15,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Date,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -57,16 +67,24 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
 
 # --- statements, built once -------------------------------------------------------------
 
-BUSY = Prepared(select(TICKETS.c.id).where(
-    TICKETS.c.counter_id == bindparam("counter_id"),
-    or_(*(TICKETS.c.status == status for status in ACTIVE))).limit(1))
 # The lanes of this counter's latest calls today, newest first (see lane_turn).
-RECENT_LANES = Prepared(
+_RECENT_LANES = (
     select(TICKETS.c.priority_reason)
     .select_from(SEGMENTS.join(TICKETS, TICKETS.c.id == SEGMENTS.c.ticket_id))
     .where(SEGMENTS.c.counter_id == bindparam("counter_id"),
            TICKETS.c.business_day == bindparam("day", type_=Date))
-    .order_by(SEGMENTS.c.id.desc()).limit(bindparam("ratio")))
+    .order_by(SEGMENTS.c.id.desc()).limit(bindparam("ratio")).subquery("recent"))
+# What call-next checks of a counter, in one query: the counter, the ticket it still has (if
+# any), and how many of its latest `ratio` calls today were of the priority lane.
+COUNTER_STATE = Prepared(
+    select(COUNTERS.c.id, COUNTERS.c.office_id, COUNTERS.c.label, COUNTERS.c.paused,
+           COUNTERS.c.active,
+           select(TICKETS.c.id).where(TICKETS.c.counter_id == bindparam("counter_id"),
+                                      or_(*(TICKETS.c.status == status for status in ACTIVE)))
+           .limit(1).scalar_subquery().label("busy_with"),
+           select(func.count(_RECENT_LANES.c.priority_reason)).select_from(_RECENT_LANES)
+           .scalar_subquery().label("recent_priority"))
+    .where(COUNTERS.c.id == bindparam("counter_id")))
 COUNTER_SERVICES = (
     select(counter_service.c.service_id)
     .join(SERVICES, SERVICES.c.id == counter_service.c.service_id)
@@ -85,12 +103,19 @@ def _claim_statement(priority_first: bool):
                                   TICKETS.c.status == TicketStatus.WAITING)
             .values(status=TicketStatus.CALLED, counter_id=bindparam("at_counter"))
             .returning(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number,
-                       TICKETS.c.service_id))
+                       TICKETS.c.service_id, _of_service(SERVICES.c.code, "service_code"),
+                       _of_service(SERVICES.c.section_id, "section_id")))
+
+
+def _of_service(column, name: str):
+    """A column of the claimed ticket's service, read by the claim itself. (Spelled out: in
+    RETURNING, SQLAlchemy leaves SQLite's column names unqualified, and `service_id` would
+    then only find the ticket's column because the service table has none of that name.)"""
+    return (select(column).where(SERVICES.c.id == literal_column("ticket.service_id"))
+            .scalar_subquery().label(name))
 
 
 CLAIM = {first: Prepared(_claim_statement(first)) for first in (True, False)}
-SERVICE_OF = Prepared(select(SERVICES.c.code, SERVICES.c.section_id)
-                      .where(SERVICES.c.id == bindparam("service_id")))
 INSERT_SEGMENT = Prepared(SEGMENTS.insert(), values_from_parameters=True)
 # A ticket with its counter and its open segment: what every action checks first.
 AT_COUNTER = Prepared(
@@ -134,45 +159,60 @@ def _loaded_objects_changed(session: Session | Sql, ticket_id: int) -> None:
 
 # --- calling --------------------------------------------------------------------------------
 
+class UnknownCounter(QueueError):
+    status = 404
+
+    def __init__(self, counter_id: int):
+        super().__init__("unknown_counter", f"ไม่พบช่องบริการหมายเลข {counter_id}",
+                         f"No counter with id {counter_id}")
+
+
+def _counter_state(session: Session | Sql, counter_id: int, day, priority_ratio: int):
+    return Sql.of(session).first(COUNTER_STATE, {"counter_id": counter_id, "day": day,
+                                                 "ratio": max(priority_ratio, 0)})
+
+
+def _priority_first(state, priority_ratio: int) -> bool:
+    """After priority_ratio priority calls in a row, a waiting normal ticket gets its turn."""
+    return not (priority_ratio <= 0 or state.recent_priority == priority_ratio)
+
+
 def lane_turn(session: Session | Sql, counter: Counter, day, priority_ratio: int) -> bool:
-    """True when the priority lane goes first at this counter's next call.
+    """True when the priority lane goes first at this counter's next call."""
+    return _priority_first(_counter_state(session, counter.id, day, priority_ratio),
+                           priority_ratio)
 
-    After priority_ratio priority tickets in a row a waiting normal ticket gets its turn.
+
+def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id: int | None,
+               *, priority_ratio: int = 2, now: datetime | None = None) -> int | None:
+    """Claim the next ticket in calling order for a counter of the office; returns its id,
+    or None when nobody waits. An unknown or inactive counter is an UnknownCounter.
+
+    Call begin_write() first (or run in a write transaction()); the caller commits.
     """
-    lanes = [row[0] for row in Sql.of(session).all(RECENT_LANES, {
-        "counter_id": counter.id, "day": day, "ratio": max(priority_ratio, 0)})]
-    return not (priority_ratio <= 0 or
-                (len(lanes) == priority_ratio and all(lane is not None for lane in lanes)))
-
-
-def claim_next(session: Session | Sql, counter: Counter | Any, staff_id: int | None, *,
-               priority_ratio: int = 2, now: datetime | None = None) -> int | None:
-    """Claim the next ticket in calling order for counter (anything with id, office_id,
-    label and paused); returns its id, or None when nobody waits.
-
-    Call begin_write() first; the caller commits.
-    """
-    flush(session)
+    flush(session)  # a pause just made through the ORM is what the check below must see
     sql = Sql.of(session)
+    now = now or now_utc()
+    day = business_day(now)
+    counter = _counter_state(sql, counter_id, day, priority_ratio)
+    if counter is None or counter.office_id != office_id or not counter.active:
+        raise UnknownCounter(counter_id)
     if counter.paused:
         raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
                          "This counter is paused")
-    if sql.first(BUSY, {"counter_id": counter.id}) is not None:
+    if counter.busy_with is not None:
         raise QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
                          "Finish the current ticket before calling the next one")
-    now = now or now_utc()
-    day = business_day(now)
-    claimed = sql.first(CLAIM[lane_turn(session, counter, day, priority_ratio)], {
-        "at_office": counter.office_id, "day": day, "at_counter": counter.id})
+    claimed = sql.first(CLAIM[_priority_first(counter, priority_ratio)], {
+        "at_office": office_id, "day": day, "at_counter": counter_id})
     if claimed is None:
         return None
-    service = sql.one(SERVICE_OF, {"service_id": claimed.service_id})
     sql.execute(INSERT_SEGMENT, {
         "ticket_id": claimed.id, "service_id": claimed.service_id,
-        "section_id": service.section_id, "counter_id": counter.id, "staff_id": staff_id,
+        "section_id": claimed.section_id, "counter_id": counter_id, "staff_id": staff_id,
         "called_at": now, "recalls": 0})
-    record_event(session, claimed, "called", counter.id, number=claimed.number,
-                 counter=counter.label, service=service.code)
+    record_event(sql, claimed, "called", counter_id, number=claimed.number,
+                 counter=counter.label, service=claimed.service_code)
     _loaded_objects_changed(session, claimed.id)
     return claimed.id
 
@@ -180,7 +220,7 @@ def claim_next(session: Session | Sql, counter: Counter | Any, staff_id: int | N
 def call_next(session: Session, counter: Counter, staff: Staff | None, *,
               priority_ratio: int = 2, now: datetime | None = None) -> Ticket | None:
     """claim_next for callers that work with the ORM: the called Ticket, or None."""
-    claimed = claim_next(session, counter, staff.id if staff else None,
+    claimed = claim_next(session, counter.id, counter.office_id, staff.id if staff else None,
                          priority_ratio=priority_ratio, now=now)
     return session.get(Ticket, claimed) if claimed is not None else None
 
