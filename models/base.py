@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import enum
-import fcntl
-import os
-import threading
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+from models.writer import give_back_writer_slot, take_writer_slot
 
 # Stable constraint names keep Alembic batch migrations on SQLite predictable.
 NAMING = {
@@ -99,74 +96,6 @@ def begin_write(session: Session | scoped_session) -> None:
     except BaseException:
         _release_writer(session)
         raise
-
-
-def take_writer_slot(database: str | None) -> int | None:
-    """SQLite's one write slot, before BEGIN IMMEDIATE; returns what give_back_writer_slot takes.
-
-    Writers queue here, in order, instead of in SQLite's busy handler, which sleeps in growing
-    steps and makes a busy morning slow at the tail: the threads of a process on a lock, then
-    the processes (several workers) on a lock file beside the database.
-    """
-    if not _sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
-        raise DatabaseBusy()
-    descriptor = _lock_file(database)
-    try:
-        if descriptor is not None:
-            _lock_across_processes(descriptor)
-    except BaseException:
-        _sqlite_writer.release()
-        raise
-    return descriptor
-
-
-def give_back_writer_slot(descriptor: int | None) -> None:
-    if descriptor is not None:
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
-    _sqlite_writer.release()
-
-
-WRITER_WAIT_SECONDS = 10
-_sqlite_writer = threading.Lock()
-_lock_files: dict[tuple[int, str], int] = {}
-
-
-def _lock_across_processes(descriptor: int) -> None:
-    """Take the lock file, or raise DatabaseBusy after WRITER_WAIT_SECONDS.
-
-    flock has no timeout; one thread per process waits here (the others wait on the thread
-    lock), so polling in short steps costs nothing while a write is usually ~1 ms long.
-    """
-    deadline = time.monotonic() + WRITER_WAIT_SECONDS
-    while True:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise DatabaseBusy() from None
-            time.sleep(0.0005)
-
-
-def _lock_file(database: str | None) -> int | None:
-    """This process's descriptor of the database's writer lock file (None for :memory:).
-
-    Opened per process id: a descriptor inherited through fork would share its lock with the
-    parent and the other workers, and exclude nobody.
-    """
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    key = (os.getpid(), database)
-    if key not in _lock_files:
-        _lock_files[key] = os.open(f"{database}-khiu.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    return _lock_files[key]
-
-
-class DatabaseBusy(OperationalError):
-    """No write slot within WRITER_WAIT_SECONDS: answered as "busy, retry" (503)."""
-
-    def __init__(self) -> None:
-        super().__init__("BEGIN IMMEDIATE", {}, Exception("database is busy"))
 
 
 def _release_writer(session: Session) -> None:

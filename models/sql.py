@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
-from models.base import give_back_writer_slot, take_writer_slot
+from models.writer import give_back_writer_slot, take_writer_slot
 
 
 class _Form:

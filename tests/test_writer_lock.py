@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import func, select
 
-import models.base
+import models.writer
 from models import Ticket, db
 
 
@@ -36,7 +36,7 @@ def test_a_writer_waits_for_another_process_and_then_writes(app, client):
 
 def test_a_writer_that_waits_too_long_gets_a_retryable_503(app, client, monkeypatch):
     client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
-    monkeypatch.setattr(models.base, "WRITER_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 0.2)
     descriptor = hold(lock_file_of(app))
     try:
         response = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})

@@ -21,12 +21,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, delete, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, DatabaseBusy, begin_write
+from models.base import Base, begin_write
 from models.catalog import Office, ServiceStep
 from models.queue import Ticket
 from models.reports.periods import DateRange, Every
 from models.reports.sql import BUCKETS, credit_sums, leg_sums
 from models.tickets import business_day
+from models.writer import DatabaseBusy
 
 KEYS = ("bucket", "staff_id", "section_id", "service_id")
 KINDS = ("staff", "section", "service", "visit")
