@@ -2,6 +2,7 @@
 
 With --workers N above 1 the command forks N worker processes that each listen on the same
 port (SO_REUSEPORT, the kernel spreads connections), so a 2-core office server uses both
+cores; each worker runs one request at a time (cli/admission.py), so four workers suit two
 cores. Workers share nothing but the database: SQLite queues their writers on its lock, and
 live screens hear the other workers' events through the event watcher (kiosk/events.py).
 """
@@ -17,6 +18,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from cli.admission import admitted
 from models import db
 
 
@@ -34,7 +36,9 @@ def run_worker(app: Flask, host: str, port: int, threads: int, reuse_port: bool)
     import waitress
 
     sock = listening_socket(host, port, reuse_port)
-    waitress.serve(app, sockets=[sock], threads=threads, ident="khiu")
+    served = admitted(app, app.config["SERVER_REQUESTS_AT_ONCE"],
+                      app.config["SERVER_QUEUE_WAIT_MS"])
+    waitress.serve(served, sockets=[sock], threads=threads, ident="khiu")
 
 
 def supervise(app: Flask, host: str, port: int, threads: int, workers: int) -> None:

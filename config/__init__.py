@@ -78,8 +78,12 @@ class Config:
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
     SIGNAGE_INTERVAL_SECONDS = _env_int("SIGNAGE_INTERVAL_SECONDS", 15)
     SERVER_THREADS = _env_int("SERVER_THREADS", 64)
-    # Processes serving the same port; 2 uses both cores of a small office server.
+    # Processes serving the same port; 4 suit the two cores of a small office server.
     SERVER_WORKERS = _env_int("SERVER_WORKERS", 1)
+    # Requests a worker runs at once (0: no limit), and how long one waits for its turn
+    # before it runs anyway (cli/admission.py).
+    SERVER_REQUESTS_AT_ONCE = _env_int("SERVER_REQUESTS_AT_ONCE", 1)
+    SERVER_QUEUE_WAIT_MS = _env_int("SERVER_QUEUE_WAIT_MS", 100)
     NODE_MODULES = os.environ.get("NODE_MODULES", str(PROJECT_ROOT / "node_modules"))
     # Shown on every manual (ITA E9): (Thai, English).
     COMPLAINT_CHANNELS = [
