@@ -212,7 +212,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true",
                         help="benchmark a throwaway PostgreSQL started for the run")
     parser.add_argument("--tickets", type=int, default=3200, help="tickets issued in all")
-    parser.add_argument("--workers", type=int, default=2,
+    parser.add_argument("--workers", type=int, default=4,
                         help="server worker processes (flask serve --workers)")
     parser.add_argument("--no-reports", action="store_true",
                         help="skip the report pages (they first generate 200,000 visits)")
