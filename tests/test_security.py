@@ -79,6 +79,20 @@ def test_the_session_cookie_is_httponly_and_samesite(app):
     assert "Secure" not in cookie  # plain http on the office LAN unless told otherwise
 
 
+def test_the_api_neither_reads_nor_sets_the_session_cookie(app):
+    add_staff(app, "somchai")
+    client = app.test_client()
+    sign_in(client, "somchai")  # a signed-in browser
+    assert client.get("/?lang=en").status_code == 200  # pages keep their cookie
+    for response in (client.get("/api/v1/services?lang=en"),
+                     client.post("/api/v1/tickets?lang=en", json={"service": "REG-BIRTH"}),
+                     client.post("/api/v1/counters/1/call-next")):
+        assert "Set-Cookie" not in response.headers
+    # The page cookie is no key to the API's staff routes, and the language stayed as chosen.
+    assert client.post("/api/v1/counters/1/call-next").status_code == 401
+    assert '<html lang="en"' in client.get("/").get_data(as_text=True)
+
+
 def test_the_session_cookie_is_secure_when_set(app, tmp_path):
     secure = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI":
                                      app.config["SQLALCHEMY_DATABASE_URI"],

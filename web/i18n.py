@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g, request, session, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from markupsafe import Markup, escape
 
 LANGUAGES = ("th", "en")
@@ -71,7 +71,7 @@ def url_with_lang(lang: str) -> str:
 
 def _select_language() -> None:
     requested = request.args.get("lang")
-    if requested in LANGUAGES:
+    if requested in LANGUAGES and not current_app.session_interface.is_null_session(session):
         session["lang"] = requested
     g.lang = session.get("lang", "th")
 

@@ -16,7 +16,8 @@ has no staff routes cannot be talked into showing them.
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Request, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -55,9 +56,24 @@ PUBLIC_API_ENDPOINTS = frozenset({
 
 
 def _add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Each header of HEADERS the response does not set itself (one pass over its headers)."""
+    present = {name.lower() for name in response.headers.keys()}
+    response.headers.extend((name, value) for name, value in HEADERS.items()
+                            if name.lower() not in present)
     return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie of pages; the JSON API under /api/ neither reads nor sets it.
+
+    API callers prove who they are with a bearer token only, so a signed-in browser's cookie
+    never counts there (and no request pays for verifying a signature nobody uses).
+    """
+
+    def open_session(self, app: Flask, request: Request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def staff_only_in_kiosk(path: str, endpoint: str | None) -> bool:
@@ -75,6 +91,7 @@ def _refuse_staff_routes() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(_add_headers)
     if app.config.get("KIOSK_MODE"):
         # First of all before-request work, so even the CSRF check never sees these requests.
