@@ -116,7 +116,7 @@ def _of_service(column, name: str):
 
 
 CLAIM = {first: Prepared(_claim_statement(first)) for first in (True, False)}
-INSERT_SEGMENT = Prepared(SEGMENTS.insert(), values_from_parameters=True)
+INSERT_SEGMENT = Prepared(SEGMENTS.insert().inline(), values_from_parameters=True)
 # A ticket with its counter and its open segment: what every action checks first.
 AT_COUNTER = Prepared(
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number, TICKETS.c.status,

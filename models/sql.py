@@ -111,7 +111,7 @@ class Prepared:
 
     def form(self, dialect: Dialect, given: dict[str, Any]) -> _Form:
         keys = frozenset(given) if self.values_from_parameters else None
-        key = (dialect.name, keys)
+        key = (dialect.name, dialect.driver, keys)
         form = self._forms.get(key)
         if form is None:
             form = self._forms[key] = _Form(self.statement, dialect, keys)
@@ -156,7 +156,7 @@ class Sql:
         form = prepared.form(self.dialect, given)
         values = form.parameters(given)
         cursor = self.raw.cursor()
-        with _as_sqlalchemy_error(self.dialect, form.sql, values):
+        with _as_sqlalchemy_error(self.dialect, form.sql, values, self.raw):
             cursor.execute(form.sql, values)
         return cursor, form
 
@@ -192,13 +192,15 @@ class Sql:
 
 
 @contextmanager
-def _as_sqlalchemy_error(dialect: Dialect, statement: str, parameters) -> Iterator[None]:
+def _as_sqlalchemy_error(dialect: Dialect, statement: str, parameters,
+                         raw) -> Iterator[None]:
     """A driver error raised as SQLAlchemy's (IntegrityError, OperationalError, ...)."""
     try:
         yield
     except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(statement, parameters, error, dialect.loaded_dbapi.Error,
-                                  dialect=dialect) from error
+        raise DBAPIError.instance(
+            statement, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect,
+            connection_invalidated=dialect.is_disconnect(error, raw, None)) from error
 
 
 def orm_session(session: Session | Sql) -> Session | None:
@@ -235,42 +237,53 @@ def _session_committed(session: Session) -> None:
     _tell_listeners(session.info.pop(_KINDS, None))
 
 
-@event.listens_for(Session, "after_rollback")
-def _session_rolled_back(session: Session) -> None:
-    session.info.pop(_KINDS, None)
-
-
 @event.listens_for(Session, "after_transaction_end")
-def _forget_connection(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the connection goes back to the pool
+def _transaction_ended(session: Session, transaction) -> None:
+    """The session's transaction is over (committed above, or rolled back): its connection
+    goes back to the pool and the kinds of a rolled-back transaction are dropped. A savepoint
+    rolled back inside it drops nothing: a listener told of an event that did not happen only
+    reads again, one not told would leave a board behind."""
+    if transaction.parent is None:
         session.info.pop(_KEY, None)
+        session.info.pop(_KINDS, None)
 
 
 @contextmanager
-def transaction(engine: Engine, *, write: bool = False) -> Iterator[Sql]:
+def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iterator[Sql]:
     """A transaction on a pooled driver connection, committed when the block ends without an
     exception and rolled back otherwise. A write on SQLite first takes the writer slot and
-    begins IMMEDIATE, as begin_write() does for a session."""
+    begins IMMEDIATE, as begin_write() does for a session.
+
+    connection: a connection of engine.raw_connection() to run on and leave open (a caller
+    with several transactions in a row); without it one is taken from the pool and given back.
+    """
     sqlite = engine.dialect.name == "sqlite"
     slot = take_writer_slot(engine.url.database) if write and sqlite else None
     sql = None
     try:
-        pooled = engine.raw_connection()
+        pooled = connection if connection is not None else engine.raw_connection()
         try:
             raw = pooled.dbapi_connection
             if sqlite:  # the driver leaves transactions to us (models/base.py)
                 begin = "BEGIN IMMEDIATE" if write else "BEGIN"
-                with _as_sqlalchemy_error(engine.dialect, begin, ()):
+                with _as_sqlalchemy_error(engine.dialect, begin, (), raw):
                     raw.execute(begin)
             sql = Sql(raw, engine, set())
             yield sql
-            with _as_sqlalchemy_error(engine.dialect, "COMMIT", ()):
+            with _as_sqlalchemy_error(engine.dialect, "COMMIT", (), raw):
                 raw.commit()
-        except BaseException:
-            raw.rollback()
+        except BaseException as error:
+            if getattr(error, "connection_invalidated", False):
+                pooled.invalidate()  # the server is gone: the pool makes a new connection
+            else:
+                try:
+                    raw.rollback()
+                except engine.dialect.loaded_dbapi.Error:
+                    pooled.invalidate()  # and the original error is the one raised
             raise
         finally:
-            pooled.close()
+            if connection is None:
+                pooled.close()
     finally:
         if write and sqlite:
             give_back_writer_slot(slot)

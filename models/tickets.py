@@ -50,7 +50,7 @@ def next_number(session: Session | Sql, office_id: int, prefix: str, day: date) 
 
 
 EVENTS = QueueEvent.__table__
-INSERT_EVENT = Prepared(EVENTS.insert(), values_from_parameters=True)
+INSERT_EVENT = Prepared(EVENTS.insert().inline(), values_from_parameters=True)  # no RETURNING
 # PostgreSQL channel told of every transaction that wrote events (delivered at its commit).
 EVENTS_CHANNEL = "khiu_events"
 

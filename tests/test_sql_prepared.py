@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import Office, QueueEvent, Service, Ticket, db
 from models.queue import PriorityReason, TicketStatus
-from models.sql import Prepared, Sql
+from models.sql import Prepared, Sql, _listeners, on_events_committed, transaction
+from models.tickets import record_event
 
 TICKETS = Ticket.__table__
 INSERT = Prepared(TICKETS.insert().returning(TICKETS.c.id), values_from_parameters=True)
@@ -108,3 +109,33 @@ def test_the_cursor_belongs_to_the_current_transaction_only(app):
         assert second is not first
         assert second.raw is db.session.connection().connection.dbapi_connection
         db.session.rollback()
+
+
+def test_kinds_recorded_after_a_rolled_back_savepoint_still_reach_the_listeners(app):
+    told: list[set[str]] = []
+    listener = on_events_committed(told.append)
+    try:
+        with app.app_context():
+            office_id = db.session.scalar(select(Office.id))
+            record_event(db.session, None, "paused", office_id=office_id)
+            savepoint = db.session.begin_nested()
+            savepoint.rollback()  # e.g. a duplicate caught by the caller
+            record_event(db.session, None, "resumed", office_id=office_id)
+            db.session.commit()
+    finally:
+        _listeners.remove(listener)
+    assert told == [{"paused", "resumed"}]
+
+
+def test_a_lost_connection_is_an_error_sqlalchemy_would_raise_and_the_next_one_is_new(pg_app):
+    with pg_app.app_context():
+        engine = db.engine
+        with pytest.raises(OperationalError) as raised:
+            with transaction(engine) as sql:
+                backend = sql.scalar(Prepared(text("SELECT pg_backend_pid()")))
+                with engine.connect() as other:  # the server drops the connection
+                    other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+                sql.scalar(Prepared(text("SELECT 1")))
+        assert raised.value.connection_invalidated
+        with transaction(engine) as sql:  # the pool replaced it
+            assert sql.scalar(Prepared(text("SELECT 1"))) == 1
