@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from models.base import UTCDateTime
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
-from models.sql import Prepared, Sql, on_events_committed
+from models.sql import Prepared, Sql, flush, on_events_committed
 from models.staff import Counter, counter_service
 from models.tickets import NewTicket
 
@@ -115,6 +115,7 @@ class _PaceCache:
             cached = self._values.get(engine, {}).get(key)
         if cached is not None and cached[0] > now:
             return cached[1], cached[2]
+        flush(session)  # a pause or a finish just made through the ORM counts (as autoflush did)
         value = (mean_service_minutes(session, service_id, day),
                  open_counters(session, service_id))
         with self._lock:

@@ -33,7 +33,11 @@ _lock_files: dict[tuple[int, str], int] = {}
 
 
 def take_writer_slot(database: str | None) -> int | None:
-    """Take the slot for a database file; returns what give_back_writer_slot takes."""
+    """Take the slot for a database file; returns what give_back_writer_slot takes.
+
+    Not re-entrant: a thread that holds it (a session after begin_write) must not ask again
+    (a write transaction()), or it waits WRITER_WAIT_SECONDS for itself and is told "busy".
+    """
     if not _slot.acquire(timeout=WRITER_WAIT_SECONDS):
         raise DatabaseBusy()
     try:
