@@ -65,7 +65,9 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("office_id", "business_day", "number"),
         UniqueConstraint("office_id", "idempotency_key"),
-        Index("ix_ticket_queue", "office_id", "status", "service_id"),
+        # Covers what call-next sorts and people-ahead counts (migration 0008).
+        Index("ix_ticket_queue", "office_id", "status", "service_id", "business_day", "to_front",
+              "priority_reason", "queued_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

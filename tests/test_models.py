@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from models import Base, Section, Service, ServiceStep, Staff, StepKind, db
+from models.schema import alembic_config
 from models.staff import PasswordRuleError, check_password_rules
 from web.office import current_office
 
@@ -19,6 +21,22 @@ def test_migrations_create_exactly_the_models_schema(empty_app):
     with empty_app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_migration_0008_widens_the_queue_index_and_back(empty_app):
+    def queue_index() -> list[str]:
+        [index] = [i for i in inspect(db.engine).get_indexes("ticket")
+                   if i["name"] == "ix_ticket_queue"]
+        return index["column_names"]
+
+    with empty_app.app_context():
+        covering = queue_index()
+        assert covering == ["office_id", "status", "service_id", "business_day", "to_front",
+                            "priority_reason", "queued_at"]
+        command.downgrade(alembic_config(), "0007")
+        assert queue_index() == ["office_id", "status", "service_id"]
+        command.upgrade(alembic_config(), "head")
+        assert queue_index() == covering
 
 
 def test_service_code_is_unique_per_office(app):
