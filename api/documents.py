@@ -43,11 +43,11 @@ SEGMENTS_OF = Prepared(
     .where(SEGMENTS.c.ticket_id == bindparam("ticket_id")).order_by(SEGMENTS.c.id))
 
 
-def ticket_by_id(session: Session | Sql, ticket_id: int):
+def ticket_row_by_id(session: Session | Sql, ticket_id: int):
     return Sql.of(session).one(TICKET_BY_ID, {"ticket_id": ticket_id})
 
 
-def ticket_by_token(session: Session | Sql, token: str):
+def ticket_row_by_token(session: Session | Sql, token: str):
     """The ticket row for a token, or None (also for a token of an impossible length)."""
     if not token or len(token) > 64:
         return None
