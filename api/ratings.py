@@ -17,6 +17,7 @@ from models import Counter, Rating, RatingCredit, Section, Service, Staff, Ticke
 from models.alerts import AlertRule, raise_alerts
 from models.base import begin_write
 from models.ratings import Aspect, RatingChannel, RatingError, rate_visit, window_from
+from models.sql import Sql
 
 bp = Blueprint("api_ratings", __name__, url_prefix="/api/v1")
 
@@ -71,7 +72,7 @@ def rate(token: str):
     if answers:
         answers = {aspect: _whole(value) for aspect, value in answers.items()}
     begin_write(db.session)
-    ticket = db.session.get(Ticket, find_ticket(token).id)
+    ticket = db.session.get(Ticket, find_ticket(token, Sql.of(db.session)).id)
     try:
         rating = rate_visit(
             db.session, ticket, _whole(body.get("score")), answers=answers,

@@ -17,6 +17,7 @@ from models.base import now_utc
 from models.reports.figures import Figures
 from models.reports.periods import MAX_DAYS, DateRange, PeriodError, parse_range
 from models.reports.queries import Scope, fetch, manager_scope, section_rows, staff_rows
+from models.sql import Sql
 from models.tickets import business_day
 from web.office import current_office
 from web.rollup import roll_up_closed_days
@@ -25,7 +26,7 @@ bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/reports")
 
 
 def _scope() -> Scope:
-    require_staff()
+    require_staff(Sql.of(db.session))
     scope = manager_scope(g.staff, current_office().id)
     if scope is None:
         raise ApiError(403, "forbidden", "Reports need a supervisor or admin token")

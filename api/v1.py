@@ -6,18 +6,25 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from api.documents import ticket_json, ticket_row_by_id, ticket_row_by_token
 from api.errors import ApiError
 from models import Counter, PriorityReason, Section, Service, db
-from models.base import begin_write, now_utc
+from models.base import now_utc
 from models.calling import TICKET_ACTIONS, UnknownCounter, claim_next, transfer
 from models.estimates import eta_minutes, waiting_count
 from models.sql import Sql
 from models.sql import transaction as sql_transaction
 from models.staff import STAFF_ROLES, staff_for_token
-from models.tickets import NewTicket, QueueError, business_day, issue, service_by_code
+from models.tickets import (
+    NewTicket,
+    QueueError,
+    ServiceRef,
+    business_day,
+    issue,
+    service_by_code,
+)
 from web.office import current_office_id, office_open
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -49,13 +56,13 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def require_staff(sql: Sql | None = None) -> None:
-    """The bearer token's staff member (as g.staff), read in sql if given."""
+def require_staff(sql: Sql) -> None:
+    """The bearer token's staff member, as g.staff."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Send Authorization: Bearer TOKEN")
-    staff = staff_for_token(sql or db.session, token.strip())
+    staff = staff_for_token(sql, token.strip())
     if staff is None:
         raise ApiError(401, "unauthorized", "The token is unknown, revoked or its owner is "
                                             "deactivated")
@@ -64,19 +71,22 @@ def require_staff(sql: Sql | None = None) -> None:
     g.staff = staff
 
 
-def find_service_by_code(code: Any) -> Service:
+def require_service_code(code: Any) -> str:
     if not isinstance(code, str) or not code:
         raise ApiError(422, "invalid", "'service' must be a service code")
-    service = db.session.scalar(select(Service).where(Service.office_id == current_office_id(),
-                                                      Service.code == code,
-                                                      Service.active.is_(True)))
-    if service is None:
+    return code
+
+
+def find_service(sql: Sql, code: str) -> ServiceRef:
+    """An active service of this office by its code, else 404."""
+    service = service_by_code(sql, current_office_id(sql), code)
+    if service is None or not service.active:
         raise ApiError(404, "unknown_service", f"No service with code {code!r}")
     return service
 
 
-def find_ticket(token: str, sql: Sql | None = None):
-    ticket = ticket_row_by_token(sql or db.session, token)
+def find_ticket(token: str, sql: Sql):
+    ticket = ticket_row_by_token(sql, token)
     if ticket is None or ticket.office_id != current_office_id(sql):
         raise ApiError(404, "unknown_ticket", "No such ticket")
     return ticket
@@ -86,7 +96,7 @@ def queue_error(error: QueueError) -> ApiError:
     return ApiError(error.status, error.code, error.message_en)
 
 
-def answer(sql: Sql | Session, ticket_id: int) -> dict[str, Any]:
+def answer(sql: Sql, ticket_id: int) -> dict[str, Any]:
     """The ticket as the action left it, read inside the action's transaction: a counter
     action and its answer stand or fall together, so an error answer always means "not done,
     retry" (answering after COMMIT was 13 % faster on PostgreSQL, the same on SQLite)."""
@@ -133,18 +143,14 @@ def create_ticket():
                                        + ", ".join(r.value for r in PriorityReason))
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 64):
         raise ApiError(422, "invalid", "'idempotency_key' is a string of 1-64 characters")
-    code = body.get("service")
-    if not isinstance(code, str) or not code:
-        raise ApiError(422, "invalid", "'service' must be a service code")
+    code = require_service_code(body.get("service"))
     reason = PriorityReason(priority) if isinstance(priority, str) else \
         (PriorityReason.ELDERLY if priority else None)
     # The reads before and the answer after share no transaction with the write: the
     # write slot (SQLite) or the day's counter row (PostgreSQL) is held for as short as can be.
     with transaction() as sql:
         office_id = current_office_id(sql)
-        service = service_by_code(sql, office_id, code)
-        if service is None or not service.active:
-            raise ApiError(404, "unknown_service", f"No service with code {code!r}")
+        service = find_service(sql, code)
         if not office_open(sql):
             raise ApiError(409, "office_closed", "The office is closed; no tickets now")
     with transaction(write=True) as sql:
@@ -200,18 +206,18 @@ def ticket_action(token: str, verb: str):
 
 @bp.post("/tickets/<token>/transfer")
 def transfer_ticket(token: str):
-    require_staff()
-    body = json_body()
-    position = body.get("position", "back")
-    if position not in ("front", "back"):
-        raise ApiError(422, "invalid", "'position' is 'front' or 'back'")
-    begin_write(db.session)
-    ticket = find_ticket(token)
-    target = find_service_by_code(body.get("service"))
-    try:
-        transfer(db.session, ticket, target, front=position == "front")
-    except QueueError as exc:
-        raise queue_error(exc) from exc
-    data = answer(db.session, ticket.id)
-    db.session.commit()
+    with transaction() as sql:
+        require_staff(sql)
+        body = json_body()
+        position = body.get("position", "back")
+        if position not in ("front", "back"):
+            raise ApiError(422, "invalid", "'position' is 'front' or 'back'")
+        ticket = find_ticket(token, sql)
+        target = find_service(sql, require_service_code(body.get("service")))
+    with transaction(write=True) as sql:
+        try:
+            transfer(sql, ticket, target, front=position == "front")
+        except QueueError as exc:
+            raise queue_error(exc) from exc
+        data = answer(sql, ticket.id)
     return jsonify(data)

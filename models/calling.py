@@ -34,7 +34,7 @@ from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.sql import Prepared, Sql, flush, orm_session
 from models.staff import Counter, Staff, counter_service
-from models.tickets import QueueError, business_day, record_event
+from models.tickets import QueueError, ServiceRef, business_day, record_event
 
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 TICKETS = Ticket.__table__
@@ -285,8 +285,8 @@ def finish(session: Session | Sql, ticket: Ticket, now: datetime | None = None) 
     _loaded_objects_changed(session, state.id)
 
 
-def transfer(session: Session, ticket: Ticket, to_service: Service, *, front: bool,
-             now: datetime | None = None) -> None:
+def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceRef, *,
+             front: bool, now: datetime | None = None) -> None:
     """Send the visitor to another service's queue; the ticket keeps its number."""
     now = now or now_utc()
     if not to_service.active or to_service.office_id != ticket.office_id:
@@ -309,4 +309,3 @@ def set_paused(session: Session, counter: Counter, paused: bool) -> None:
     counter.paused = paused
     record_event(session, None, "paused" if paused else "resumed", counter.id,
                  office_id=counter.office_id, counter=counter.label)
-

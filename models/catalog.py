@@ -18,8 +18,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, str_enum
@@ -131,10 +133,17 @@ class Service(Base):
     def same_day(self) -> bool:
         return all(step.working_days is None for step in self.steps)
 
-    @property
+    @hybrid_property
     def total_minutes(self) -> int:
         """Handling time of the same-day steps."""
         return sum(step.minutes or 0 for step in self.steps)
+
+    @total_minutes.inplace.expression
+    @classmethod
+    def _total_minutes_in_sql(cls):
+        """The same sum in SQL, for a query that reads no step objects (waiting estimates)."""
+        return (select(func.coalesce(func.sum(ServiceStep.minutes), 0))
+                .where(ServiceStep.service_id == cls.id).scalar_subquery())
 
     @property
     def total_working_days(self) -> int:

@@ -12,7 +12,7 @@ import time
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Date, and_, bindparam, func, or_, select, text
+from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -63,8 +63,8 @@ def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket) -> int:
         "id": ticket.id}) or 0
 
 
-MANUAL_MINUTES = Prepared(text("SELECT coalesce(sum(minutes), 0) FROM service_step "
-                               "WHERE service_id = :service_id"))
+MANUAL_MINUTES = Prepared(select(Service.total_minutes)
+                          .where(Service.id == bindparam("service_id")))
 SERVED_TODAY = Prepared(
     select(VisitSegment.started_at, VisitSegment.finished_at)
     .join(Ticket, Ticket.id == VisitSegment.ticket_id)
@@ -108,7 +108,8 @@ class _PaceCache:
             WeakKeyDictionary()
 
     def get(self, session: Session | Sql, service_id: int, day: date) -> tuple[float, int]:
-        engine = Sql.of(session).engine
+        # The engine without beginning a transaction: a cached answer needs none.
+        engine = session.engine if isinstance(session, Sql) else session.get_bind()
         key = (service_id, day)
         now = time.monotonic()
         with self._lock:

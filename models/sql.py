@@ -8,7 +8,8 @@ they run; the parameters and result columns go through the same type processors 
 would apply (dates, UTC datetimes, enums, JSON), and a driver error is raised as SQLAlchemy's
 exception, so callers and error handlers see what they would have seen.
 
-They run on the connection of the session's transaction: same transaction, same locks.
+They run on the connection of the session's transaction (same transaction, same locks), or
+in a transaction() of their own on a pooled connection, for the API's hot routes.
 """
 
 from __future__ import annotations
@@ -56,9 +57,11 @@ class _Form:
         # Values compiled into the statement (a LIMIT, a status constant), processed once.
         self.fixed = {}
         for name, value in compiled.params.items():
-            if compiled.binds[name].required or value is None:
+            if compiled.binds[name].required:
                 continue  # given at execution
-            self.fixed[name] = binders[name](value) if name in binders else value
+            binder = binders.get(name)
+            self.fixed[name] = binder(value) if binder is not None and value is not None \
+                else value
         columns = _result_columns(statement)
         self.row = namedtuple("Row", [key for key, _ in columns], rename=True) \
             if columns else None

@@ -74,7 +74,10 @@ def record_event(session: Session | Sql, ticket: Ticket | NewTicket | None, kind
     sql = Sql.of(session)
     kinds = sql.kinds
     postgres = sql.dialect.name == "postgresql"
-    if postgres and kind in FOLLOWED_KINDS and not kinds & FOLLOWED_KINDS:
+    # Once per transaction(); in a session for each such event (the lock is re-entrant), as a
+    # savepoint rolled back gives back a lock taken inside it.
+    if postgres and kind in FOLLOWED_KINDS and (sql.session is not None or
+                                               not kinds & FOLLOWED_KINDS):
         sql.execute(LOCK_FOLLOWED, {"lock": FOLLOWED_EVENTS_LOCK, "office_id": office_id})
     sql.execute(INSERT_EVENT, {
         "office_id": office_id, "kind": kind, "ticket_id": ticket.id if ticket else None,
@@ -101,8 +104,8 @@ TICKETS = Ticket.__table__
 FIND_BY_KEY = Prepared(select(TICKETS.c.id).where(
     TICKETS.c.office_id == bindparam("office_id"), TICKETS.c.idempotency_key == bindparam("key")))
 INSERT_TICKET = Prepared(TICKETS.insert().returning(TICKETS.c.id), values_from_parameters=True)
-SERVICE_BY_CODE = Prepared(text("SELECT id, code, ticket_prefix, active, walk_in FROM service "
-                                "WHERE office_id = :office_id AND code = :code"))
+SERVICE_BY_CODE = Prepared(text("SELECT id, office_id, code, ticket_prefix, active, walk_in "
+                                "FROM service WHERE office_id = :office_id AND code = :code"))
 
 
 # PostgreSQL: the number, the ticket and its event in one statement. The day's counter row of
@@ -138,9 +141,10 @@ SELECT t.id, t.number FROM t, pg_notify('{EVENTS_CHANNEL}', '')
 
 @dataclass(frozen=True)
 class ServiceRef:
-    """What issuing and waiting estimates need of a service, read without the ORM."""
+    """What issuing, transfers and waiting estimates need of a service, read without the ORM."""
 
     id: int
+    office_id: int
     code: str
     ticket_prefix: str
     active: bool
@@ -149,7 +153,7 @@ class ServiceRef:
 
 def service_by_code(session: Session | Sql, office_id: int, code: str) -> ServiceRef | None:
     row = Sql.of(session).first(SERVICE_BY_CODE, {"office_id": office_id, "code": code})
-    return ServiceRef(row.id, row.code, row.ticket_prefix, bool(row.active),
+    return ServiceRef(row.id, row.office_id, row.code, row.ticket_prefix, bool(row.active),
                       bool(row.walk_in)) if row else None
 
 

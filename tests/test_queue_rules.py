@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from models import PriorityReason, QueueEvent, SegmentOutcome, TicketStatus, db
 from models.base import begin_write
 from models.calling import call_next, finish, no_show, recall, set_paused, start, transfer
-from models.estimates import eta_minutes, people_ahead
-from models.tickets import QueueError
+from models.estimates import eta_minutes, pace, people_ahead
+from models.tickets import QueueError, business_day
 from tests.queue_helpers import counter, issue, service, staff
 
 MORNING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Bangkok
@@ -181,6 +181,17 @@ def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
             finish(db.session, ticket, now=MORNING + timedelta(minutes=6))
             db.session.commit()
         assert eta_minutes(db.session, birth.id, 3, last.business_day) == 6
+
+
+def test_eta_counts_a_pause_not_yet_flushed_in_the_same_unit_of_work(app):
+    with app.app_context():
+        pace.clear()
+        birth = service("REG-BIRTH")
+        begin_write(db.session)
+        counter("1").paused = True  # pending in the session, not yet written
+        # Manual: 15 minutes a visit; 2 of the 3 counters that serve it are open.
+        assert eta_minutes(db.session, birth.id, 3, business_day(MORNING)) == 23
+        db.session.rollback()
 
 
 def test_people_ahead_matches_the_order_tickets_are_called_in(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Integer, bindparam, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import Office, QueueEvent, Service, Ticket, db
@@ -75,6 +75,13 @@ def test_json_and_utc_datetimes_of_events_round_trip(any_app):
         event = db.session.scalars(select(QueueEvent).where(QueueEvent.kind == "note")).one()
         assert event.data == {"number": "A001", "th": "ขอเชิญหมายเลข"}
         assert event.created_at == moment
+
+
+def test_a_value_compiled_in_as_null_is_sent_as_null(any_app):
+    with any_app.app_context():
+        nothing = Prepared(select(bindparam("nothing", None, type_=Integer).label("n")))
+        assert Sql.of(db.session).scalar(nothing) is None
+        db.session.rollback()
 
 
 def test_a_driver_error_is_raised_as_sqlalchemys(any_app):
