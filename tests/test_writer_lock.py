@@ -49,3 +49,42 @@ def test_a_writer_that_waits_too_long_gets_a_retryable_503(app, client, monkeypa
     assert again.status_code == 201 and again.json["number"] == "A002"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 2
+
+
+def can_take(path: str, within: float) -> bool:
+    """Whether another "process" (its own open file) gets the lock within `within` seconds."""
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                time.sleep(0.01)
+        return False
+    finally:
+        os.close(descriptor)
+
+
+def test_a_writer_that_gave_up_leaves_the_lock_to_the_other_processes(app, client, monkeypatch):
+    client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 0.2)
+    path = lock_file_of(app)
+    descriptor = hold(path)
+    assert client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).status_code == 503
+    os.close(descriptor)  # the other process is done: this one's waiter gets the lock...
+    # ...and, with nobody left to give it to, hands it straight back.
+    assert can_take(path, within=2)
+
+
+def test_a_writer_asking_after_one_gave_up_gets_the_lock_when_it_comes(app, client,
+                                                                        monkeypatch):
+    client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 0.2)
+    descriptor = hold(lock_file_of(app))
+    assert client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).status_code == 503
+    monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 5)
+    threading.Timer(0.3, lambda: os.close(descriptor)).start()
+    response = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    assert response.status_code == 201 and response.json["number"] == "A002"
