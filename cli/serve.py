@@ -1,10 +1,11 @@
 """Serve the app with waitress: many threads, because event streams hold a thread each.
 
-With --workers N above 1 the command forks N worker processes that each listen on the same
-port (SO_REUSEPORT, the kernel spreads connections), so a 2-core office server uses both
-cores; each worker runs one request at a time (cli/admission.py), so four workers suit two
-cores. Workers share nothing but the database: SQLite queues their writers on its lock, and
-live screens hear the other workers' events through the event watcher (kiosk/events.py).
+With --workers N above 1 the command forks N worker processes that share one listening
+socket, so a 2-core office server uses both cores; the least busy worker takes each new
+connection (cli/balance.py). Each worker runs one request at a time (cli/admission.py), so
+four workers suit two cores. Beside their connection counts, workers share only the
+database: SQLite queues their writers on its lock, and live screens hear the other workers'
+events through the event watcher (kiosk/events.py).
 """
 
 from __future__ import annotations
@@ -19,46 +20,50 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from cli.admission import admitted
+from cli.balance import WorkerLoads, serve_balanced
 from models import db
 
 
-def listening_socket(host: str, port: int, reuse_port: bool) -> socket.socket:
+def listening_socket(host: str, port: int) -> socket.socket:
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
     return sock
 
 
-def run_worker(app: Flask, host: str, port: int, threads: int, reuse_port: bool) -> None:
+def served_app(app: Flask):
+    return admitted(app, app.config["SERVER_REQUESTS_AT_ONCE"],
+                    app.config["SERVER_QUEUE_WAIT_MS"])
+
+
+def run_single(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
-    sock = listening_socket(host, port, reuse_port)
-    served = admitted(app, app.config["SERVER_REQUESTS_AT_ONCE"],
-                      app.config["SERVER_QUEUE_WAIT_MS"])
-    waitress.serve(served, sockets=[sock], threads=threads, ident="khiu")
+    waitress.serve(served_app(app), sockets=[listening_socket(host, port)], threads=threads,
+                   ident="khiu")
 
 
 def supervise(app: Flask, host: str, port: int, threads: int, workers: int) -> None:
     """Fork the workers, restart one that dies, stop them all on SIGTERM or Ctrl-C."""
-    listening_socket(host, port, reuse_port=True).close()  # fail here if the port is taken
+    sock = listening_socket(host, port)  # fails here if the port is taken
+    sock.listen(1024)
+    loads = WorkerLoads(workers)
     with app.app_context():
         db.engine.dispose()  # no connection may be shared with a child
-    children: set[int] = set()
+    children: dict[int, int] = {}  # pid: worker index (its slot in loads)
     stopping = False
 
-    def fork_worker() -> None:
+    def fork_worker(index: int) -> None:
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                run_worker(app, host, port, threads, reuse_port=True)
+                serve_balanced(served_app(app), sock, threads, loads, index)
             finally:
                 os._exit(0)
-        children.add(pid)
+        children[pid] = index
 
     def stop(signum, frame) -> None:
         nonlocal stopping
@@ -71,8 +76,8 @@ def supervise(app: Flask, host: str, port: int, threads: int, workers: int) -> N
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for _ in range(workers):
-        fork_worker()
+    for index in range(workers):
+        fork_worker(index)
     while children:
         try:
             pid, _ = os.wait()
@@ -80,10 +85,10 @@ def supervise(app: Flask, host: str, port: int, threads: int, workers: int) -> N
             break
         except InterruptedError:
             continue
-        children.discard(pid)
-        if not stopping:
+        index = children.pop(pid, None)
+        if not stopping and index is not None:
             click.echo(f"worker {pid} exited; starting another", err=True)
-            fork_worker()
+            fork_worker(index)
     sys.exit(0)
 
 
@@ -103,7 +108,7 @@ def serve_command(host: str, port: int, threads: int | None, workers: int | None
     workers = workers or app.config["SERVER_WORKERS"]
     click.echo(f"Khiu on http://{host}:{port}/ ({workers} x {threads} threads)")
     if workers == 1:
-        run_worker(app, host, port, threads, reuse_port=False)
+        run_single(app, host, port, threads)
     else:
         supervise(app, host, port, threads, workers)
 

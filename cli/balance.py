@@ -1,0 +1,114 @@
+"""Spread connections over the worker processes by how many each already holds.
+
+Kiosks, counter consoles and boards keep their connections open (keep-alive, event streams),
+so a connection stays with the worker that accepted it. With SO_REUSEPORT the kernel picks
+that worker by a hash of the addresses: eight counters landed as 4-3-1-0 over four workers,
+and since a worker runs one request at a time (cli/admission.py), the worker with four set
+the pace for everyone while another sat idle.
+
+So the workers share one listening socket, and a worker listens for new connections only
+while it holds no more open connections than the least busy worker ("least connections",
+as load balancers do). Each worker publishes its count in a small block of memory the
+supervisor maps before forking them (WorkerLoads); a worker writes only its own slot.
+
+A worker decides whether to listen at each turn of its event loop. When its count changes it
+wakes the others through a pipe each (made by the supervisor too), so every worker decides
+again after every change, and once they have all looked, the least busy ones listen: a new
+connection is never left waiting. (A worker that also listened "when nobody else seems to"
+took whole bursts of connections on stale views: eight counters landed 5-1-1-1.)
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import socket
+import struct
+
+from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.server import TcpWSGIServer
+
+SLOT = struct.Struct("i")  # a worker's open connections
+
+
+class WorkerLoads:
+    """Open connections per worker, in memory shared with the forked workers."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._memory = mmap.mmap(-1, SLOT.size * workers)  # anonymous and shared across fork
+        self._wakes = [os.pipe() for _ in range(workers)]  # (read, write) per worker
+        for _, write in self._wakes:
+            os.set_blocking(write, False)
+
+    def publish(self, index: int, connections: int) -> None:
+        SLOT.pack_into(self._memory, index * SLOT.size, connections)
+
+    def counts(self) -> list[int]:
+        return [SLOT.unpack_from(self._memory, i * SLOT.size)[0] for i in range(self.workers)]
+
+    def least_busy(self, index: int) -> bool:
+        """Whether no other worker holds fewer connections than this one (as published)."""
+        counts = self.counts()
+        return counts[index] <= min(counts)
+
+    def reset(self, index: int) -> None:
+        """A new worker in a dead one's place starts with nothing open."""
+        self.publish(index, 0)
+
+    def wake_others(self, index: int) -> None:
+        for i, (_, write) in enumerate(self._wakes):
+            if i != index:
+                try:
+                    os.write(write, b"x")
+                except BlockingIOError:  # its pipe is full: a wake is already waiting
+                    pass
+
+    def wake_pipe(self, index: int) -> int:
+        return self._wakes[index][0]
+
+
+class WakeReader(wasyncore.file_dispatcher):
+    """Another worker's count changed: reading the wake makes this loop turn (and decide)."""
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read(self) -> None:
+        try:
+            self.recv(4096)
+        except BlockingIOError:
+            pass
+
+
+class BalancedServer(TcpWSGIServer):
+    """waitress's server on a shared listening socket, accepting by WorkerLoads."""
+
+    def __init__(self, application, sock: socket.socket, adj: Adjustments,
+                 loads: WorkerLoads, index: int):
+        self.loads = loads
+        self.index = index
+        self.published = -1
+        super().__init__(application, map={}, _sock=sock, adj=adj, bind_socket=False,
+                         sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()))
+        WakeReader(loads.wake_pipe(index), map=self._map)
+
+    def readable(self) -> bool:
+        # The map holds this listener, waitress's trigger and the wake reader besides the
+        # connections: the same three in every worker, so counts compare as they are.
+        connections = len(self._map)
+        if connections != self.published:
+            self.published = connections
+            self.loads.publish(self.index, connections)
+            self.loads.wake_others(self.index)
+        # waitress's own rule first: not accepting, or at its connection limit
+        return super().readable() and self.loads.least_busy(self.index)
+
+
+def serve_balanced(app, sock: socket.socket, threads: int, loads: WorkerLoads,
+                   index: int) -> None:
+    """Run one worker on the shared socket until it is stopped."""
+    loads.reset(index)
+    BalancedServer(app, sock, Adjustments(sockets=[sock], threads=threads, ident="khiu"),
+                   loads, index).run()
