@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from sqlalchemy import bindparam, select
 
 from kiosk.announce import call_speech
 from kiosk.events import latest_event_id, stream
 from models import Counter, QueueEvent, Ticket, TicketStatus, db
-from models.base import BANGKOK, UTCDateTime, now_utc
+from models.base import UTCDateTime, day_start, now_utc
+from models.tickets import business_day
 from web.office import current_office
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -43,8 +42,8 @@ def board_state(office_id: int) -> dict:
     params = {"office_id": office_id}
     counters = connection.execute(BOARD_COUNTERS, params).all()
     serving = {row.counter_id: row for row in connection.execute(NOW_SERVING, params)}
-    day_start = datetime.combine(now_utc().astimezone(BANGKOK).date(), time(), BANGKOK)
-    calls = connection.execute(LAST_CALLS, {**params, "since": day_start}).all()
+    since = day_start(business_day(now_utc()))
+    calls = connection.execute(LAST_CALLS, {**params, "since": since}).all()
     return {"counters": counters, "serving": serving, "calls": calls,
             "last_call_id": calls[0].id if calls else 0}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
@@ -46,6 +46,11 @@ def local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(BANGKOK)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of a business day (Bangkok midnight)."""
+    return datetime.combine(day, time(), BANGKOK)
 
 
 def now_utc() -> datetime:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from models.base import now_utc
+from models.base import UTCDateTime, day_start, now_utc
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.sql import Prepared, Sql, flush, orm_session
@@ -72,6 +72,7 @@ _RECENT_LANES = (
     select(TICKETS.c.priority_reason)
     .select_from(SEGMENTS.join(TICKETS, TICKETS.c.id == SEGMENTS.c.ticket_id))
     .where(SEGMENTS.c.counter_id == bindparam("counter_id"),
+           SEGMENTS.c.called_at >= bindparam("day_start", type_=UTCDateTime),
            TICKETS.c.business_day == bindparam("day", type_=Date))
     .order_by(SEGMENTS.c.id.desc()).limit(bindparam("ratio")).subquery("recent"))
 # What call-next checks of a counter, in one query: the counter, the ticket it still has (if
@@ -168,8 +169,9 @@ class UnknownCounter(QueueError):
 
 
 def _counter_state(session: Session | Sql, counter_id: int, day, priority_ratio: int):
-    return Sql.of(session).first(COUNTER_STATE, {"counter_id": counter_id, "day": day,
-                                                 "ratio": max(priority_ratio, 0)})
+    return Sql.of(session).first(COUNTER_STATE, {
+        "counter_id": counter_id, "day": day, "day_start": day_start(day),
+        "ratio": max(priority_ratio, 0)})
 
 
 def _priority_first(state, priority_ratio: int) -> bool:

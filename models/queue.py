@@ -68,6 +68,8 @@ class Ticket(Base):
         # Covers what call-next sorts and people-ahead counts (migration 0008).
         Index("ix_ticket_queue", "office_id", "status", "service_id", "business_day", "to_front",
               "priority_reason", "queued_at"),
+        # The ticket a counter holds now (call-next checks it), without reading its history.
+        Index("ix_ticket_counter", "counter_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,13 +112,15 @@ class VisitSegment(Base):
     """One counter's part of a visit."""
 
     __tablename__ = "visit_segment"
+    # A counter's calls of today (the priority ratio reads its latest), without its history.
+    __table_args__ = (Index("ix_visit_segment_counter_called", "counter_id", "called_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"),
                                            index=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
-    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     called_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     recalls: Mapped[int] = mapped_column(Integer, default=0)

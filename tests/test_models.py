@@ -39,6 +39,23 @@ def test_migration_0008_widens_the_queue_index_and_back(empty_app):
         assert queue_index() == covering
 
 
+def test_migration_0009_indexes_what_call_next_reads_of_its_counter_and_back(empty_app):
+    def indexes(table: str) -> dict[str, list[str]]:
+        return {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes(table)}
+
+    with empty_app.app_context():
+        assert indexes("ticket")["ix_ticket_counter"] == ["counter_id", "status"]
+        assert indexes("visit_segment")["ix_visit_segment_counter_called"] == [
+            "counter_id", "called_at"]
+        command.downgrade(alembic_config(), "0008")
+        assert "ix_ticket_counter" not in indexes("ticket")
+        assert indexes("visit_segment")["ix_visit_segment_counter_id"] == ["counter_id"]
+        assert "ix_visit_segment_counter_called" not in indexes("visit_segment")
+        command.upgrade(alembic_config(), "head")
+        assert indexes("ticket")["ix_ticket_counter"] == ["counter_id", "status"]
+        assert "ix_visit_segment_counter_id" not in indexes("visit_segment")
+
+
 def test_service_code_is_unique_per_office(app):
     with app.app_context():
         birth = db.session.scalar(select(Service).where(Service.code == "REG-BIRTH"))

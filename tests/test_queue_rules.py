@@ -96,6 +96,19 @@ def test_priority_lane_first_up_to_the_ratio(app):
     assert order == [p[0], p[1], n[0], p[2], n[1]]
 
 
+def test_the_priority_ratio_counts_only_the_counters_calls_of_today(app):
+    yesterday = MORNING - timedelta(days=1)
+    with app.app_context():
+        for _ in range(2):  # yesterday ended with two priority calls in a row at counter 1
+            issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY, now=yesterday)
+            ticket = call("1", priority_ratio=2, now=yesterday)
+            finish(db.session, ticket, now=yesterday)
+            db.session.commit()
+        issue("REG-BIRTH", now=MORNING)
+        elderly = issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY, now=MORNING)
+        assert call("1", priority_ratio=2, now=MORNING).id == elderly.id  # a new day: lane first
+
+
 def test_a_counter_finishes_before_calling_again_and_pause_stops_calls(app):
     with app.app_context():
         issue("REG-BIRTH")
