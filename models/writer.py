@@ -63,10 +63,14 @@ def _lock_across_processes(descriptor: int) -> None:
     lock free 0.3 ms late on average: with writes of 0.4 ms, the slot sat idle a third of
     the time, and the polls cost CPU besides.)
     """
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        _waiter_for(descriptor).wait_for_lock(WRITER_WAIT_SECONDS)
+    waiter = _waiter_for(descriptor)
+    if not waiter.blocking():  # else it holds, or may any moment, this process's lock
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+    waiter.wait_for_lock(WRITER_WAIT_SECONDS)
 
 
 class _LockWaiter:
@@ -74,7 +78,10 @@ class _LockWaiter:
 
     Only the thread holding _slot asks, so there is one request at a time. A writer that gives
     up leaves the request withdrawn: when the lock comes, the waiter gives it straight back,
-    unless a new writer has asked again meanwhile, who then gets it.
+    unless a new writer has asked again meanwhile, who then gets it. While the waiter is on
+    the lock, writers ask it rather than try the lock themselves: a flock never conflicts with
+    its own open file, so a writer would take it beside the waiter, whose give-back would then
+    unlock it mid-write.
     """
 
     def __init__(self, descriptor: int):
@@ -82,29 +89,50 @@ class _LockWaiter:
         self.changed = threading.Condition()
         self.wanted = False
         self.granted = False
-        threading.Thread(target=self._run, name="khiu-writer-lock", daemon=True).start()
+        self.on_lock = False  # blocked on the lock file, or holding it until it decides
+        self.failed = False
+        self.thread = threading.Thread(target=self._run, name="khiu-writer-lock", daemon=True)
+        self.thread.start()
+
+    def blocking(self) -> bool:
+        with self.changed:
+            return self.on_lock
 
     def wait_for_lock(self, seconds: float) -> None:
         with self.changed:
+            self.granted = False
             self.wanted = True
             self.changed.notify_all()
-            if not self.changed.wait_for(lambda: self.granted, timeout=seconds):
+            try:
+                self.changed.wait_for(lambda: self.granted or self.failed, timeout=seconds)
+            finally:
                 self.wanted = False
-                raise DatabaseBusy()
-            self.granted = False
+            if self.granted:
+                self.granted = False
+                return
+        raise DatabaseBusy()
 
     def _run(self) -> None:
         while True:
             with self.changed:
                 self.changed.wait_for(lambda: self.wanted)
-            fcntl.flock(self.descriptor, fcntl.LOCK_EX)
+                self.on_lock = True
+            try:
+                fcntl.flock(self.descriptor, fcntl.LOCK_EX)
+            except OSError:  # no lock to be had this way: writers are told "busy"
+                with self.changed:
+                    self.failed = True
+                    self.on_lock = False
+                    self.changed.notify_all()
+                return
             with self.changed:
                 if self.wanted:
-                    self.wanted = False
+                    self.wanted = False  # answered: not to be taken again for this writer
                     self.granted = True
                     self.changed.notify_all()
                 else:  # its writer gave up waiting
                     fcntl.flock(self.descriptor, fcntl.LOCK_UN)
+                self.on_lock = False
 
 
 _waiters: dict[tuple[int, int], _LockWaiter] = {}
@@ -112,9 +140,10 @@ _waiters: dict[tuple[int, int], _LockWaiter] = {}
 
 def _waiter_for(descriptor: int) -> _LockWaiter:
     key = (os.getpid(), descriptor)  # threads do not survive fork: one waiter per process
-    if key not in _waiters:
-        _waiters[key] = _LockWaiter(descriptor)
-    return _waiters[key]
+    waiter = _waiters.get(key)
+    if waiter is None or waiter.failed:
+        waiter = _waiters[key] = _LockWaiter(descriptor)
+    return waiter
 
 
 def _lock_file(database: str | None) -> int | None:

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 import models.writer
@@ -88,3 +89,24 @@ def test_a_writer_asking_after_one_gave_up_gets_the_lock_when_it_comes(app, clie
     threading.Timer(0.3, lambda: os.close(descriptor)).start()
     response = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
     assert response.status_code == 201 and response.json["number"] == "A002"
+
+
+def test_a_writer_after_one_gave_up_holds_the_lock_alone(app, client, monkeypatch):
+    """The waiter of a writer that gave up may still be blocked on the lock file, with this
+    process's own open file: the next writer must not take the lock beside it (a flock never
+    conflicts with its own file), or the waiter's give-back unlocks it mid-write."""
+    client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    path = lock_file_of(app)
+    database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    for _ in range(10):
+        monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 0.1)
+        other = hold(path)
+        with pytest.raises(models.writer.DatabaseBusy):
+            models.writer.take_writer_slot(database)  # gives up; its waiter still waits
+        monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 5)
+        os.close(other)
+        slot = models.writer.take_writer_slot(database)
+        try:
+            assert not can_take(path, within=0.2), "another process got in mid-write"
+        finally:
+            models.writer.give_back_writer_slot(slot)
