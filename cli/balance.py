@@ -13,23 +13,31 @@ supervisor maps before forking them (WorkerLoads); a worker writes only its own 
 
 A worker decides whether to listen at each turn of its event loop. When its count changes it
 wakes the others through a pipe each (made by the supervisor too), so every worker decides
-again after every change, and once they have all looked, the least busy ones listen: a new
-connection is never left waiting. (A worker that also listened "when nobody else seems to"
-took whole bursts of connections on stale views: eight counters landed 5-1-1-1.)
+again after every change, and once they have all looked, the least busy ones listen. (A
+worker that also listened "when nobody else seems to" took whole bursts of connections on
+stale views: eight counters landed 5-1-1-1.)
+
+Only live workers count: each stamps its slot at every turn of its loop (at least once a
+second), and a slot not stamped for STALE_SECONDS is left out, as is the slot of a worker the
+supervisor has buried. So a stopped or stuck worker holding the fewest connections keeps new
+ones waiting for a few seconds at most, not for ever.
 """
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import socket
 import struct
+import time
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.server import TcpWSGIServer
 
-SLOT = struct.Struct("i")  # a worker's open connections
+SLOT = struct.Struct("qd")  # a worker's open connections (-1: none, it died), when stamped
+STALE_SECONDS = 3.0
 
 
 class WorkerLoads:
@@ -43,19 +51,25 @@ class WorkerLoads:
             os.set_blocking(write, False)
 
     def publish(self, index: int, connections: int) -> None:
-        SLOT.pack_into(self._memory, index * SLOT.size, connections)
+        """This worker's count, stamped now (clock shared by all processes: monotonic)."""
+        SLOT.pack_into(self._memory, index * SLOT.size, connections, time.monotonic())
 
-    def counts(self) -> list[int]:
-        return [SLOT.unpack_from(self._memory, i * SLOT.size)[0] for i in range(self.workers)]
+    def bury(self, index: int) -> None:
+        """The supervisor saw the worker die: its slot counts no more until a new one stamps it."""
+        SLOT.pack_into(self._memory, index * SLOT.size, -1, 0.0)
+        self.wake_others(index)
 
-    def least_busy(self, index: int) -> bool:
-        """Whether no other worker holds fewer connections than this one (as published)."""
-        counts = self.counts()
-        return counts[index] <= min(counts)
+    def live_counts(self) -> dict[int, int]:
+        """Open connections of each worker alive and turning its loop lately, by index."""
+        now = time.monotonic()
+        slots = (SLOT.unpack_from(self._memory, i * SLOT.size) for i in range(self.workers))
+        return {i: count for i, (count, stamped) in enumerate(slots)
+                if count >= 0 and now - stamped < STALE_SECONDS}
 
-    def reset(self, index: int) -> None:
-        """A new worker in a dead one's place starts with nothing open."""
-        self.publish(index, 0)
+    def least_busy(self, index: int, connections: int) -> bool:
+        """Whether no other live worker holds fewer connections than this one."""
+        others = [count for i, count in self.live_counts().items() if i != index]
+        return connections <= min(others, default=connections)
 
     def wake_others(self, index: int) -> None:
         for i, (_, write) in enumerate(self._wakes):
@@ -98,17 +112,18 @@ class BalancedServer(TcpWSGIServer):
         # The map holds this listener, waitress's trigger and the wake reader besides the
         # connections: the same three in every worker, so counts compare as they are.
         connections = len(self._map)
+        self.loads.publish(self.index, connections)  # the count, and a sign of life
         if connections != self.published:
             self.published = connections
-            self.loads.publish(self.index, connections)
             self.loads.wake_others(self.index)
         # waitress's own rule first: not accepting, or at its connection limit
-        return super().readable() and self.loads.least_busy(self.index)
+        return super().readable() and self.loads.least_busy(self.index, connections)
 
 
 def serve_balanced(app, sock: socket.socket, threads: int, loads: WorkerLoads,
                    index: int) -> None:
-    """Run one worker on the shared socket until it is stopped."""
-    loads.reset(index)
+    """Run one worker on the shared socket until it is stopped. (Its first turn publishes its
+    count and wakes the others.)"""
+    logging.basicConfig()  # as waitress.serve does
     BalancedServer(app, sock, Adjustments(sockets=[sock], threads=threads, ident="khiu"),
                    loads, index).run()

@@ -86,7 +86,10 @@ def supervise(app: Flask, host: str, port: int, threads: int, workers: int) -> N
         except InterruptedError:
             continue
         index = children.pop(pid, None)
-        if not stopping and index is not None:
+        if index is None:
+            continue
+        loads.bury(index)
+        if not stopping:
             click.echo(f"worker {pid} exited; starting another", err=True)
             fork_worker(index)
     sys.exit(0)

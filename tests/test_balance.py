@@ -77,8 +77,20 @@ def settled(pid: int, port: int, expected: list[int]) -> dict[int, int]:
     while True:
         held = connections_per_worker(pid, port)
         if sorted(held.values()) == expected or time.monotonic() > deadline:
+            time.sleep(0.1)  # a worker publishes its count at the loop turn after the close
             return held
         time.sleep(0.05)
+
+
+def serving(worker: int, threads: int = 8) -> bool:
+    """Whether a worker has started its threads and its loop sleeps in poll (so its first turn,
+    which publishes its count, is done)."""
+    try:
+        started = len(list(Path(f"/proc/{worker}/task").iterdir())) >= threads + 1
+        state = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return started and state == "S"
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +139,9 @@ def test_a_worker_started_in_place_of_a_dead_one_takes_new_connections(four_work
         assert time.monotonic() < deadline, "the supervisor started no new worker"
         time.sleep(0.05)
     [replacement] = set(workers_of(process.pid)) - set(before)
+    while not serving(replacement):
+        assert time.monotonic() < deadline, "the new worker did not start serving"
+        time.sleep(0.05)
     counters += open_connections(base, 2)
     held = connections_per_worker(process.pid, port)
     assert held[replacement] == 2 and sorted(held.values()) == [2, 2, 2, 2], held
@@ -135,16 +150,44 @@ def test_a_worker_started_in_place_of_a_dead_one_takes_new_connections(four_work
     settled(process.pid, port, [0, 0, 0, 0])
 
 
-def test_a_worker_whose_count_changes_wakes_the_others():
+def test_a_stopped_worker_holding_the_fewest_keeps_no_connection_waiting(four_workers):
+    process, base = four_workers
+    port = urlsplit(base).port
+    settled(process.pid, port, [0, 0, 0, 0])
+    stuck = workers_of(process.pid)[0]
+    os.kill(stuck, signal.SIGSTOP)  # it holds none: every other worker waits for it to take one
+    try:
+        started = time.monotonic()
+        counters = open_connections(base, 6)  # accepted once its stamp is STALE_SECONDS old
+        assert time.monotonic() - started < 10
+        held = connections_per_worker(process.pid, port)
+        assert held[stuck] == 0 and sorted(held.values()) == [0, 2, 2, 2], held
+    finally:
+        os.kill(stuck, signal.SIGCONT)
+    for connection in counters:
+        connection.close()
+    settled(process.pid, port, [0, 0, 0, 0])
+
+
+def test_only_live_workers_count_and_a_count_change_wakes_the_others():
     loads = WorkerLoads(3)
+    for pipe in range(3):
+        os.set_blocking(loads.wake_pipe(pipe), False)  # a missing wake fails, never hangs
     loads.publish(0, 5)
     loads.publish(1, 3)
     loads.publish(2, 3)
-    assert [loads.least_busy(i) for i in range(3)] == [False, True, True]
+    assert [loads.least_busy(i, count) for i, count in enumerate((5, 3, 3))] == [
+        False, True, True]
+    loads.bury(1)
+    loads.bury(2)
+    assert loads.least_busy(0, 5)  # the others are gone
+    # Each burial woke the other workers' loops (slot 1 was woken by the burial of 2).
+    assert [os.read(loads.wake_pipe(i), 10) for i in range(3)] == [b"xx", b"x", b"x"]
+    loads.publish(1, 3)
+    assert not loads.least_busy(0, 5)
     loads.wake_others(1)
     assert os.read(loads.wake_pipe(0), 10) == b"x"
     assert os.read(loads.wake_pipe(2), 10) == b"x"
-    os.set_blocking(loads.wake_pipe(1), False)
     with pytest.raises(BlockingIOError):  # not itself
         os.read(loads.wake_pipe(1), 10)
     for _ in range(100_000):  # a full pipe means a wake is already waiting: no error, no block
