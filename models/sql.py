@@ -257,11 +257,16 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
     exception and rolled back otherwise. A write on SQLite first takes the writer slot and
     begins IMMEDIATE, as begin_write() does for a session.
 
+    A read on PostgreSQL runs without a transaction block (autocommit): at READ COMMITTED
+    each statement takes its own snapshot inside a block too, so BEGIN and COMMIT would only
+    add two round trips. Such a block must not write.
+
     connection: a connection of engine.raw_connection() to run on and leave open (a caller
     with several transactions in a row); without it one is taken from the pool and given back.
     """
     sqlite = engine.dialect.name == "sqlite"
     slot = take_writer_slot(engine.url.database) if write and sqlite else None
+    unblocked = not write and engine.dialect.name == "postgresql"
     sql = None
     try:
         pooled = connection if connection is not None else engine.raw_connection()
@@ -271,6 +276,8 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
                 begin = "BEGIN IMMEDIATE" if write else "BEGIN"
                 with _as_sqlalchemy_error(engine.dialect, begin, (), raw):
                     raw.execute(begin)
+            elif unblocked:
+                raw.autocommit = True
             sql = Sql(raw, engine, set())
             yield sql
             with _as_sqlalchemy_error(engine.dialect, "COMMIT", (), raw):
@@ -285,6 +292,11 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
                     pooled.invalidate()  # and the original error is the one raised
             raise
         finally:
+            if unblocked and pooled.is_valid:
+                try:
+                    raw.autocommit = False  # as the pool and the next writer expect
+                except engine.dialect.loaded_dbapi.Error:
+                    pooled.invalidate()
             if connection is None:
                 pooled.close()
     finally:

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, String, bindparam, select, text
+from sqlalchemy import Date, Integer, String, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, local, now_utc
@@ -57,34 +57,44 @@ EVENTS_CHANNEL = "khiu_events"
 
 # The events live screens follow, reading "every event after the last id I saw". On PostgreSQL
 # an id is handed out at INSERT, not at COMMIT: two counters calling at once could commit 101
-# before 100, and a board that has read 101 would never read 100. So a transaction writing one
-# of these kinds first takes its office's lock, held until COMMIT: their ids are in commit
-# order. (SQLite has one writer at a time anyway; tickets and ratings are not followed.)
+# before 100, and a board that has read 101 would never read 100. So writing one of these
+# kinds first takes its office's lock, held until COMMIT: their ids are in commit order.
+# (SQLite has one writer at a time anyway; tickets and ratings are not followed.)
 FOLLOWED_KINDS = frozenset({"called", "recalled", "started", "finished", "no_show",
                             "transferred", "paused", "resumed"})
 FOLLOWED_EVENTS_LOCK = 7001  # advisory lock (FOLLOWED_EVENTS_LOCK, office id)
-LOCK_FOLLOWED = Prepared(text("SELECT pg_advisory_xact_lock(:lock, :office_id)"))
-NOTIFY = Prepared(text(f"NOTIFY {EVENTS_CHANNEL}"))
+_EVENT_COLUMNS = ("office_id", "kind", "ticket_id", "counter_id", "data", "created_at")
+
+
+def _insert_event_postgres(followed: bool) -> Prepared:
+    """One statement: the office's lock for a followed kind (re-entrant, so taken again by each
+    event; a savepoint rolled back gives back a lock taken inside it), the notification
+    (PostgreSQL delivers one per channel and payload per transaction, at COMMIT), then the
+    row, whose id is drawn after the lock is held."""
+    guards = [func.pg_notify(EVENTS_CHANNEL, "")]
+    if followed:
+        guards.insert(0, func.pg_advisory_xact_lock(
+            FOLLOWED_EVENTS_LOCK, bindparam("office_id", type_=Integer)))
+    values = select(*(bindparam(name, type_=EVENTS.c[name].type) for name in _EVENT_COLUMNS))
+    return Prepared(EVENTS.insert().from_select(
+        _EVENT_COLUMNS, values.select_from(select(*guards).subquery("guard"))))
+
+
+INSERT_EVENT_POSTGRES = {followed: _insert_event_postgres(followed) for followed in (True, False)}
 
 
 def record_event(session: Session | Sql, ticket: Ticket | NewTicket | None, kind: str,
                  counter_id: int | None = None, office_id: int | None = None, **data) -> None:
     """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
-    office_id = office_id if office_id is not None else ticket.office_id
     sql = Sql.of(session)
-    kinds = sql.kinds
-    postgres = sql.dialect.name == "postgresql"
-    # Once per transaction(); in a session for each such event (the lock is re-entrant), as a
-    # savepoint rolled back gives back a lock taken inside it.
-    if postgres and kind in FOLLOWED_KINDS and (sql.session is not None or
-                                               not kinds & FOLLOWED_KINDS):
-        sql.execute(LOCK_FOLLOWED, {"lock": FOLLOWED_EVENTS_LOCK, "office_id": office_id})
-    sql.execute(INSERT_EVENT, {
-        "office_id": office_id, "kind": kind, "ticket_id": ticket.id if ticket else None,
-        "counter_id": counter_id, "data": data, "created_at": now_utc()})
-    if not kinds and postgres:
-        sql.execute(NOTIFY)
-    kinds.add(kind)
+    values = {"office_id": office_id if office_id is not None else ticket.office_id,
+              "kind": kind, "ticket_id": ticket.id if ticket else None,
+              "counter_id": counter_id, "data": data, "created_at": now_utc()}
+    if sql.dialect.name == "postgresql":
+        sql.execute(INSERT_EVENT_POSTGRES[kind in FOLLOWED_KINDS], values)
+    else:
+        sql.execute(INSERT_EVENT, values)
+    sql.kinds.add(kind)
 
 
 def _lock_idempotency_key(session: Session | Sql, office_id: int, key: str) -> None:

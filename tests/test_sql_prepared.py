@@ -146,3 +146,27 @@ def test_a_lost_connection_is_an_error_sqlalchemy_would_raise_and_the_next_one_i
         assert raised.value.connection_invalidated
         with transaction(engine) as sql:  # the pool replaced it
             assert sql.scalar(Prepared(text("SELECT 1"))) == 1
+
+
+IN_BLOCK = Prepared(text("SELECT now() = statement_timestamp()"))  # false inside a BEGIN block
+
+
+def test_a_postgresql_read_runs_without_a_block_and_the_next_write_is_all_or_nothing(pg_app):
+    with pg_app.app_context():
+        engine = db.engine
+        service = db.session.scalars(select(Service)).first()
+        moment = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
+        connection = engine.raw_connection()  # as the API's requests share one
+        try:
+            with transaction(engine, connection=connection) as sql:  # a read
+                sql.execute(Prepared(text("SELECT pg_sleep(0.01)")))
+                assert sql.scalar(IN_BLOCK) is True  # its own statement: no BEGIN before it
+            with pytest.raises(RuntimeError), transaction(engine, write=True,
+                                                          connection=connection) as sql:
+                sql.one(INSERT, ticket_values(service, "written-then-undone", moment))
+                raise RuntimeError("the action fails after its first statement")
+            with transaction(engine, connection=connection) as sql:
+                assert sql.scalar(Prepared(text(
+                    "SELECT count(*) FROM ticket WHERE token = 'written-then-undone'"))) == 0
+        finally:
+            connection.close()
