@@ -20,10 +20,12 @@ from sqlalchemy import (
     Select,
     bindparam,
     case,
+    false,
     func,
     literal_column,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -93,13 +95,34 @@ COUNTER_SERVICES = (
            SERVICES.c.active.is_(True)))
 
 
-def _claim_statement(priority_first: bool):
-    candidate = (queue_order(select(TICKETS.c.id).where(
+def _first_waiting(to_front: bool, normal_lane: bool):
+    """The first waiting ticket of the counter's services in one part of the calling order,
+    from ix_ticket_calling. The normal lane (no priority reason) is read in queue time order,
+    skipping only the tickets of services this counter does not serve, however long the
+    queue; the priority lane, usually short, is sorted across its reasons."""
+    lane = TICKETS.c.priority_reason.is_(None) if normal_lane else \
+        TICKETS.c.priority_reason.is_not(None)
+    return (select(TICKETS.c.id).where(
         TICKETS.c.office_id == bindparam("at_office"),
         TICKETS.c.business_day == bindparam("day", type_=Date),
         TICKETS.c.status == TicketStatus.WAITING,
-        TICKETS.c.service_id.in_(COUNTER_SERVICES)), priority_first)
+        TICKETS.c.to_front == (true() if to_front else false()), lane,
+        TICKETS.c.service_id.in_(COUNTER_SERVICES))
+        # In the normal lane priority_reason is NULL throughout: ordering by it changes
+        # nothing, and tells PostgreSQL (which treats IS NULL as no equality) that the
+        # index's own order serves.
+        .order_by(*([TICKETS.c.priority_reason] if normal_lane else []),
+                  TICKETS.c.queued_at, TICKETS.c.id)
         .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+
+
+def _claim_statement(priority_first: bool):
+    """Claim the first ticket in calling order (queue_order): front-of-queue transfers, then
+    the lane whose turn it is, then the other, each first come, first served. Each part is an
+    index probe; COALESCE stops at the first part that has a ticket."""
+    lanes = (False, True) if priority_first else (True, False)  # normal_lane, in turn
+    candidate = func.coalesce(*(_first_waiting(front, lane)
+                                for front in (True, False) for lane in lanes))
     return (update(TICKETS).where(TICKETS.c.id == candidate,
                                   TICKETS.c.status == TicketStatus.WAITING)
             .values(status=TicketStatus.CALLED, counter_id=bindparam("at_counter"))

@@ -70,6 +70,9 @@ class Ticket(Base):
               "priority_reason", "queued_at"),
         # The ticket a counter holds now (call-next checks it), without reading its history.
         Index("ix_ticket_counter", "counter_id", "status"),
+        # Call-next's calling order, one lane at a time (models/calling.py, CLAIM).
+        Index("ix_ticket_calling", "office_id", "business_day", "status", "to_front",
+              "priority_reason", "queued_at", "id", "service_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

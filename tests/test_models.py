@@ -56,6 +56,20 @@ def test_migration_0009_indexes_what_call_next_reads_of_its_counter_and_back(emp
         assert "ix_visit_segment_counter_id" not in indexes("visit_segment")
 
 
+def test_migration_0010_adds_the_calling_order_index_and_back(empty_app):
+    def ticket_indexes() -> dict[str, list[str]]:
+        return {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("ticket")}
+
+    calling = ["office_id", "business_day", "status", "to_front", "priority_reason",
+               "queued_at", "id", "service_id"]
+    with empty_app.app_context():
+        assert ticket_indexes()["ix_ticket_calling"] == calling
+        command.downgrade(alembic_config(), "0009")
+        assert "ix_ticket_calling" not in ticket_indexes()
+        command.upgrade(alembic_config(), "head")
+        assert ticket_indexes()["ix_ticket_calling"] == calling
+
+
 def test_service_code_is_unique_per_office(app):
     with app.app_context():
         birth = db.session.scalar(select(Service).where(Service.code == "REG-BIRTH"))

@@ -17,7 +17,7 @@ from tests.load_helpers import Client, assert_office_consistent, drive_office
 from tests.queue_helpers import counter
 from tests.test_board import open_stream, read_until
 from tests.test_queue_races import double_tap, race
-from tests.test_queue_rules import numbering
+from tests.test_queue_rules import calling_order, numbering
 
 
 def test_sixteen_kiosks_and_eight_counters_at_once_on_postgresql(pg_app):
@@ -26,6 +26,10 @@ def test_sixteen_kiosks_and_eight_counters_at_once_on_postgresql(pg_app):
 
 def test_numbering_rules_hold_for_the_one_statement_issue_on_postgresql(pg_app):
     numbering(pg_app)
+
+
+def test_calling_order_holds_for_the_claims_index_probes_on_postgresql(pg_app):
+    calling_order(pg_app)
 
 
 def test_a_double_tap_from_many_threads_issues_one_ticket_on_postgresql(pg_app):

@@ -109,6 +109,35 @@ def test_the_priority_ratio_counts_only_the_counters_calls_of_today(app):
         assert call("1", priority_ratio=2, now=MORNING).id == elderly.id  # a new day: lane first
 
 
+def calling_order(app) -> None:
+    """Front transfers, then the lane whose turn it is (ratio 2), first come first served, only
+    the counter's services: for SQLite here and PostgreSQL too (the claim's index probes)."""
+    with app.app_context():
+        d1 = issue("REV-LANDTAX")
+        transfer(db.session, call("4", "rev1"), service("REG-BIRTH"), front=True)
+        db.session.commit()
+        p3 = issue("REV-LANDTAX", priority_reason=PriorityReason.DISABLED)
+        transfer(db.session, call("4", "rev1"), service("REG-BIRTH"), front=True)
+        db.session.commit()
+        n1 = issue("REG-BIRTH")
+        p1 = issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY)
+        n2 = issue("REG-BIRTH")
+        d2 = issue("REV-LANDTAX")  # not a service of counter 1
+        p2 = issue("REG-BIRTH", priority_reason=PriorityReason.MONK)
+        order = []
+        while (ticket := call("1", priority_ratio=2)) is not None:
+            order.append(ticket.id)
+            finish(db.session, ticket)
+            db.session.commit()
+        assert order == [p3.id, d1.id, p1.id, p2.id, n1.id, n2.id]
+        db.session.refresh(d2)
+        assert d2.status is TicketStatus.WAITING
+
+
+def test_calling_order_front_lanes_and_first_come_first_served(app):
+    calling_order(app)
+
+
 def test_a_counter_finishes_before_calling_again_and_pause_stops_calls(app):
     with app.app_context():
         issue("REG-BIRTH")
