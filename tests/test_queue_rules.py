@@ -15,6 +15,7 @@ from models.tickets import QueueError, business_day
 from tests.queue_helpers import counter, issue, service, staff
 
 MORNING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Bangkok
+EARLY = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # 00:30 in Bangkok, on the 24th
 
 
 def call(label: str, username: str = "reg1", **options):
@@ -110,26 +111,41 @@ def test_the_priority_ratio_counts_only_the_counters_calls_of_today(app):
 
 
 def calling_order(app) -> None:
-    """Front transfers, then the lane whose turn it is (ratio 2), first come first served, only
-    the counter's services: for SQLite here and PostgreSQL too (the claim's index probes)."""
+    """Front transfers, then the lane whose turn it is (ratio 2), first come first served
+    across priority reasons, only the counter's services: for SQLite here and PostgreSQL too
+    (the claim's index probes). Early in the Bangkok day, at fixed times: the ratio must count
+    the calls made since midnight, and the day must not change under the test."""
+    at = EARLY
+
+    def later() -> datetime:
+        nonlocal at
+        at += timedelta(seconds=10)
+        return at
+
+    def take(label: str, username: str = "reg1"):
+        return call(label, username, priority_ratio=2, now=later())
+
     with app.app_context():
-        d1 = issue("REV-LANDTAX")
-        transfer(db.session, call("4", "rev1"), service("REG-BIRTH"), front=True)
+        d1 = issue("REV-LANDTAX", now=later())
+        transfer(db.session, take("4", "rev1"), service("REG-BIRTH"), front=True, now=later())
         db.session.commit()
-        p3 = issue("REV-LANDTAX", priority_reason=PriorityReason.DISABLED)
-        transfer(db.session, call("4", "rev1"), service("REG-BIRTH"), front=True)
+        p3 = issue("REV-LANDTAX", priority_reason=PriorityReason.DISABLED, now=later())
+        transfer(db.session, take("4", "rev1"), service("REG-BIRTH"), front=True, now=later())
         db.session.commit()
-        n1 = issue("REG-BIRTH")
-        p1 = issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY)
-        n2 = issue("REG-BIRTH")
-        d2 = issue("REV-LANDTAX")  # not a service of counter 1
-        p2 = issue("REG-BIRTH", priority_reason=PriorityReason.MONK)
+        n1 = issue("REG-BIRTH", now=later())
+        p1 = issue("REG-BIRTH", priority_reason=PriorityReason.MONK, now=later())
+        n2 = issue("REG-BIRTH", now=later())
+        d2 = issue("REV-LANDTAX", now=later())  # not a service of counter 1
+        p2 = issue("REG-BIRTH", priority_reason=PriorityReason.ELDERLY, now=later())
+        p4 = issue("REG-BIRTH", priority_reason=PriorityReason.DISABLED, now=later())
         order = []
-        while (ticket := call("1", priority_ratio=2)) is not None:
+        while (ticket := take("1")) is not None:
             order.append(ticket.id)
-            finish(db.session, ticket)
+            finish(db.session, ticket, now=later())
             db.session.commit()
-        assert order == [p3.id, d1.id, p1.id, p2.id, n1.id, n2.id]
+        # p3 and d1 from the front; then two of the priority lane by queue time (MONK before
+        # ELDERLY: not by reason); n1 on the ratio though p4 waits; p4; n2.
+        assert order == [p3.id, d1.id, p1.id, p2.id, n1.id, p4.id, n2.id]
         db.session.refresh(d2)
         assert d2.status is TicketStatus.WAITING
 
