@@ -82,6 +82,13 @@ def settled(pid: int, port: int, expected: list[int]) -> dict[int, int]:
         time.sleep(0.05)
 
 
+def close_all(connections: list[http.client.HTTPConnection], pid: int, port: int) -> None:
+    """Close them and wait until every worker holds none."""
+    for connection in connections:
+        connection.close()
+    settled(pid, port, [0, 0, 0, 0])
+
+
 def serving(worker: int, threads: int = 8) -> bool:
     """Whether a worker has started its threads and its loop sleeps in poll (so its first turn,
     which publishes its count, is done)."""
@@ -107,9 +114,7 @@ def test_a_burst_of_connections_is_spread_evenly_over_the_workers(four_workers):
     for _ in range(3):  # the kernel's own spread varied from try to try (4-3-1-0, 3-3-1-1)
         counters = open_connections(base, 8)
         assert sorted(connections_per_worker(process.pid, port).values()) == [2, 2, 2, 2]
-        for connection in counters:
-            connection.close()
-        settled(process.pid, port, [0, 0, 0, 0])
+        close_all(counters, process.pid, port)
 
 
 def test_connections_go_to_the_workers_that_hold_fewest(four_workers):
@@ -122,9 +127,7 @@ def test_connections_go_to_the_workers_that_hold_fewest(four_workers):
     settled(process.pid, port, [0, 0, 1, 1])
     second = open_connections(base, 2)  # to the two workers left with none
     assert sorted(connections_per_worker(process.pid, port).values()) == [1, 1, 1, 1]
-    for connection in first[2:] + second:
-        connection.close()
-    settled(process.pid, port, [0, 0, 0, 0])
+    close_all(first[2:] + second, process.pid, port)
 
 
 def test_a_worker_started_in_place_of_a_dead_one_takes_new_connections(four_workers):
@@ -145,9 +148,7 @@ def test_a_worker_started_in_place_of_a_dead_one_takes_new_connections(four_work
     counters += open_connections(base, 2)
     held = connections_per_worker(process.pid, port)
     assert held[replacement] == 2 and sorted(held.values()) == [2, 2, 2, 2], held
-    for connection in counters:
-        connection.close()
-    settled(process.pid, port, [0, 0, 0, 0])
+    close_all(counters, process.pid, port)
 
 
 def test_a_stopped_worker_holding_the_fewest_keeps_no_connection_waiting(four_workers):
@@ -164,9 +165,7 @@ def test_a_stopped_worker_holding_the_fewest_keeps_no_connection_waiting(four_wo
         assert held[stuck] == 0 and sorted(held.values()) == [0, 2, 2, 2], held
     finally:
         os.kill(stuck, signal.SIGCONT)
-    for connection in counters:
-        connection.close()
-    settled(process.pid, port, [0, 0, 0, 0])
+    close_all(counters, process.pid, port)
 
 
 def test_only_live_workers_count_and_a_count_change_wakes_the_others():
