@@ -15,7 +15,6 @@ from models.base import now_utc
 from models.calling import TICKET_ACTIONS, UnknownCounter, claim_next, transfer
 from models.estimates import eta_minutes, waiting_count
 from models.sql import Sql
-from models.sql import transaction as sql_transaction
 from models.staff import STAFF_ROLES, staff_for_token
 from models.tickets import (
     NewTicket,
@@ -25,6 +24,7 @@ from models.tickets import (
     issue,
     service_by_code,
 )
+from models.transactions import transaction as sql_transaction
 from web.office import current_office_id, office_open
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -32,7 +32,7 @@ MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
 
 
 def transaction(*, write: bool = False):
-    """A transaction of this request (models.sql.transaction); the request's transactions
+    """A transaction of this request (models.transactions.transaction); the request's transactions
     share one pooled connection, given back when the request ends."""
     connection = g.get("api_connection")
     if connection is None or not connection.is_valid:  # first, or its server went away

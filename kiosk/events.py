@@ -21,8 +21,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import make_url
 
 from models import QueueEvent, db
-from models.sql import on_events_committed
 from models.tickets import EVENTS_CHANNEL, FOLLOWED_KINDS
+from models.transactions import on_events_committed
 
 POLL_SECONDS = 5.0
 WATCH_SECONDS = 0.002  # SQLite: how often the watcher reads data_version (no disk I/O)

@@ -3,6 +3,7 @@
 Domain operations may flush but never commit: the view or CLI command owns the transaction.
 """
 
+from models import transactions  # noqa: F401 (its session hooks tell the event listeners)
 from models.alerts import Alert, AlertKind
 from models.audit import AuditEntry, audit
 from models.base import Base, db, now_utc

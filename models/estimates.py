@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from models.base import UTCDateTime
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
-from models.sql import Prepared, Sql, flush, on_events_committed
+from models.sql import Prepared, Sql, flush
 from models.staff import Counter, counter_service
 from models.tickets import NewTicket
+from models.transactions import on_events_committed
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import Office, QueueEvent, Service, Ticket, db
 from models.queue import PriorityReason, TicketStatus
-from models.sql import Prepared, Sql, _listeners, on_events_committed, transaction
+from models.sql import Prepared, Sql
 from models.tickets import record_event
+from models.transactions import _listeners, on_events_committed, transaction
 
 TICKETS = Ticket.__table__
 INSERT = Prepared(TICKETS.insert().returning(TICKETS.c.id), values_from_parameters=True)
