@@ -28,13 +28,18 @@ from sqlalchemy.sql import ClauseElement
 class _Form:
     """One statement compiled for one database."""
 
-    __slots__ = ("sql", "names", "fixed", "binders", "row", "readers")
+    __slots__ = ("sql", "writes", "names", "fixed", "binders", "row", "readers")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect,
                  keys: Iterable[str] | None) -> None:
         compiled = statement.compile(dialect=dialect,
                                      column_keys=list(keys) if keys is not None else None)
         self.sql = str(compiled)
+        first_word = self.sql.lstrip().split(None, 1)[0].upper()
+        self.writes = compiled.isinsert or compiled.isupdate or compiled.isdelete or \
+            first_word in ("INSERT", "UPDATE", "DELETE") or \
+            (first_word == "WITH" and any(word in self.sql.upper()
+                                          for word in ("INSERT ", "UPDATE ", "DELETE ")))
         if "POSTCOMPILE" in self.sql:
             # An IN list expanded at execution: write the values out as comparisons instead.
             raise ValueError(f"statement needs expanding at execution: {self.sql}")
@@ -126,15 +131,16 @@ class Sql:
     its own (transaction(), for the API's hot routes, which need no ORM object at all).
     """
 
-    __slots__ = ("raw", "dialect", "engine", "kinds", "session")
+    __slots__ = ("raw", "dialect", "engine", "kinds", "session", "read_only")
 
     def __init__(self, raw, engine: Engine, kinds: set[str],
-                 session: Session | None = None) -> None:
+                 session: Session | None = None, read_only: bool = False) -> None:
         self.raw = raw
         self.engine = engine
         self.dialect = engine.dialect
         self.kinds = kinds
         self.session = session
+        self.read_only = read_only  # a read transaction(): no slot (SQLite), no block (PG)
 
     @classmethod
     def of(cls, session: Session | Sql) -> Sql:
@@ -154,6 +160,8 @@ class Sql:
         """Execute; returns (the driver's cursor, the compiled form)."""
         given = parameters or {}
         form = prepared.form(self.dialect, given)
+        if self.read_only and form.writes:
+            raise RuntimeError(f"a read transaction() must not write: {form.sql}")
         values = form.parameters(given)
         cursor = self.raw.cursor()
         with _as_sqlalchemy_error(self.dialect, form.sql, values, self.raw):

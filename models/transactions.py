@@ -57,7 +57,7 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
 
     A read on PostgreSQL runs without a transaction block (autocommit): at READ COMMITTED
     each statement takes its own snapshot inside a block too, so BEGIN and COMMIT would only
-    add two round trips. Such a block must not write.
+    add two round trips. Such a block must not write, and Sql refuses to (read_only).
 
     connection: a connection of engine.raw_connection() to run on and leave open (a caller
     with several transactions in a row); without it one is taken from the pool and given back.
@@ -76,7 +76,7 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
                     raw.execute(begin)
             elif unblocked:
                 raw.autocommit = True
-            sql = Sql(raw, engine, set())
+            sql = Sql(raw, engine, set(), read_only=not write)
             yield sql
             with _as_sqlalchemy_error(engine.dialect, "COMMIT", (), raw):
                 raw.commit()

@@ -171,3 +171,23 @@ def test_a_postgresql_read_runs_without_a_block_and_the_next_write_is_all_or_not
                     "SELECT count(*) FROM ticket WHERE token = 'written-then-undone'"))) == 0
         finally:
             connection.close()
+
+
+def test_a_read_transaction_refuses_to_write(any_app):
+    """A read runs without the writer slot (SQLite) or without a block (PostgreSQL): a write
+    there would dodge the one or commit at once, so it is refused before it is sent."""
+    moment = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
+    with any_app.app_context():
+        service = db.session.scalars(select(Service)).first()
+        db.session.rollback()
+        with pytest.raises(RuntimeError, match="must not write"), \
+                transaction(db.engine) as sql:
+            sql.one(INSERT, ticket_values(service, "written-in-a-read", moment))
+        with pytest.raises(RuntimeError, match="must not write"), \
+                transaction(db.engine) as sql:
+            sql.execute(Prepared(text("UPDATE ticket SET to_front = false")))
+        with transaction(db.engine, write=True) as sql:  # a write transaction may
+            sql.one(INSERT, ticket_values(service, "written-in-a-write", moment))
+        with transaction(db.engine) as sql:
+            tokens = {row.token for row in sql.all(Prepared(select(Ticket.token)))}
+        assert "written-in-a-write" in tokens and "written-in-a-read" not in tokens
