@@ -85,15 +85,18 @@ INSERT_EVENT_POSTGRES = {followed: _insert_event_postgres(followed) for followed
 
 def record_event(session: Session | Sql, ticket: Ticket | NewTicket | None, kind: str,
                  counter_id: int | None = None, office_id: int | None = None, **data) -> None:
-    """Write a queue event now (the ticket has its id); other processes hear of it at commit."""
+    """Write a queue event (the ticket has its id); other processes hear of it at commit. In a
+    write transaction() on PostgreSQL it is written last, just before COMMIT (Sql.at_commit)."""
     sql = Sql.of(session)
     values = {"office_id": office_id if office_id is not None else ticket.office_id,
               "kind": kind, "ticket_id": ticket.id if ticket else None,
               "counter_id": counter_id, "data": data, "created_at": now_utc()}
-    if sql.dialect.name == "postgresql":
-        sql.execute(INSERT_EVENT_POSTGRES[kind in FOLLOWED_KINDS], values)
+    statement = INSERT_EVENT_POSTGRES[kind in FOLLOWED_KINDS] \
+        if sql.dialect.name == "postgresql" else INSERT_EVENT
+    if sql.at_commit is not None:
+        sql.at_commit.append((statement, values))
     else:
-        sql.execute(INSERT_EVENT, values)
+        sql.execute(statement, values)
     sql.kinds.add(kind)
 
 

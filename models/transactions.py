@@ -77,7 +77,11 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
             elif unblocked:
                 raw.autocommit = True
             sql = Sql(raw, engine, set(), read_only=not write)
+            if write and not sqlite:
+                sql.at_commit = []  # the queue events, written last (see Sql.at_commit)
             yield sql
+            for prepared, values in sql.at_commit or ():
+                sql.execute(prepared, values)
             with _as_sqlalchemy_error(engine.dialect, "COMMIT", (), raw):
                 raw.commit()
         except BaseException as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Integer, bindparam, select, text
+from sqlalchemy import Integer, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import Office, QueueEvent, Service, Ticket, db
@@ -191,3 +191,18 @@ def test_a_read_transaction_refuses_to_write(any_app):
         with transaction(db.engine) as sql:
             tokens = {row.token for row in sql.all(Prepared(select(Ticket.token)))}
         assert "written-in-a-write" in tokens and "written-in-a-read" not in tokens
+
+
+def test_postgresql_writes_a_transactions_events_last(pg_app):
+    """The office's event lock is taken by the event's own statement and held to COMMIT: in
+    a write transaction() the events are written after everything else, so counter actions
+    of one office take turns for that last statement only."""
+    count = Prepared(select(func.count()).select_from(EVENTS))
+    with pg_app.app_context():
+        with transaction(db.engine) as sql:
+            before = sql.scalar(count)
+        with transaction(db.engine, write=True) as sql:
+            record_event(sql, None, "paused", office_id=1, counter_id=None)
+            assert sql.scalar(count) == before  # not yet written
+        with transaction(db.engine) as sql:
+            assert sql.scalar(count) == before + 1
