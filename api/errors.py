@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models import db
+from models.tickets import QueueError
 
 API_PREFIX = "/api/"
 
@@ -42,6 +43,13 @@ def http_error_as_json(error: HTTPException):
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def queue_error_as_json(error: QueueError):
+    """A request the queue cannot honour (a transition its state forbids, an unknown counter,
+    a rating refused...), raised by the domain: its status, code and English message."""
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message_en)
 
 
 def database_busy_as_json(error: OperationalError):

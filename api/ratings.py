@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
 from api.documents import iso
-from api.errors import ApiError
-from api.v1 import find_ticket, json_body, queue_error
+from api.errors import ApiError, queue_error_as_json
+from api.v1 import find_ticket, json_body
 from models import Counter, Rating, RatingCredit, Section, Service, Staff, Ticket, db
 from models.alerts import AlertRule, raise_alerts
 from models.base import begin_write
@@ -20,6 +20,7 @@ from models.ratings import Aspect, RatingChannel, RatingError, rate_visit, windo
 from models.sql import Sql
 
 bp = Blueprint("api_ratings", __name__, url_prefix="/api/v1")
+bp.register_error_handler(RatingError, queue_error_as_json)  # a rating refused: its 4xx
 
 FIELDS = {"score", "answers", "extra_payment_asked", "comment"}
 
@@ -73,15 +74,12 @@ def rate(token: str):
         answers = {aspect: _whole(value) for aspect, value in answers.items()}
     begin_write(db.session)
     ticket = db.session.get(Ticket, find_ticket(token, Sql.of(db.session)).id)
-    try:
-        rating = rate_visit(
-            db.session, ticket, _whole(body.get("score")), answers=answers,
-            extra_payment_asked=body.get("extra_payment_asked"),
-            comment="" if comment is None else comment, channel=RatingChannel.API,
-            window=window_from(current_app.config))
-        raise_alerts(db.session, rating, rule=AlertRule.from_config(current_app.config))
-    except RatingError as exc:
-        raise queue_error(exc) from exc
+    rating = rate_visit(
+        db.session, ticket, _whole(body.get("score")), answers=answers,
+        extra_payment_asked=body.get("extra_payment_asked"),
+        comment="" if comment is None else comment, channel=RatingChannel.API,
+        window=window_from(current_app.config))
+    raise_alerts(db.session, rating, rule=AlertRule.from_config(current_app.config))
     db.session.commit()
     response = jsonify(rating_json(rating))
     response.status_code = 201

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.documents import ticket_json, ticket_row_by_id, ticket_row_by_token
-from api.errors import ApiError
+from api.errors import ApiError, queue_error_as_json
 from models import Counter, PriorityReason, Section, Service, db
 from models.base import now_utc
 from models.calling import TICKET_ACTIONS, UnknownCounter, claim_next, transfer
@@ -28,6 +28,7 @@ from models.transactions import transaction as sql_transaction
 from web.office import current_office_id, office_open
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+bp.register_error_handler(QueueError, queue_error_as_json)
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
 
 
@@ -92,10 +93,6 @@ def find_ticket(token: str, sql: Sql):
     return ticket
 
 
-def queue_error(error: QueueError) -> ApiError:
-    return ApiError(error.status, error.code, error.message_en)
-
-
 def answer(sql: Sql, ticket_id: int) -> dict[str, Any]:
     """The ticket as the action left it, read inside the action's transaction: a counter
     action and its answer stand or fall together, so an error answer always means "not done,
@@ -154,11 +151,7 @@ def create_ticket():
         if not office_open(sql):
             raise ApiError(409, "office_closed", "The office is closed; no tickets now")
     with transaction(write=True) as sql:
-        try:
-            ticket = issue(sql, office_id, service, priority_reason=reason,
-                           idempotency_key=key)
-        except QueueError as exc:
-            raise queue_error(exc) from exc
+        ticket = issue(sql, office_id, service, priority_reason=reason, idempotency_key=key)
     created = isinstance(ticket, NewTicket)
     with transaction() as sql:
         data = ticket_json(sql, ticket if created else ticket_row_by_id(sql, ticket),
@@ -179,13 +172,10 @@ def call(counter_id: int):
         require_staff(sql)
         office_id = current_office_id(sql)
     if counter_id > MAX_ID:  # unknown, not an overflow in the driver
-        raise queue_error(UnknownCounter(counter_id))
+        raise UnknownCounter(counter_id)
     with transaction(write=True) as sql:
-        try:
-            ticket_id = claim_next(sql, counter_id, office_id, g.staff.id,
-                                   priority_ratio=current_app.config["PRIORITY_RATIO"])
-        except QueueError as exc:
-            raise queue_error(exc) from exc
+        ticket_id = claim_next(sql, counter_id, office_id, g.staff.id,
+                               priority_ratio=current_app.config["PRIORITY_RATIO"])
         data = answer(sql, ticket_id) if ticket_id is not None else None
     return jsonify(data) if data is not None else Response(status=204)
 
@@ -196,10 +186,7 @@ def ticket_action(token: str, verb: str):
         require_staff(sql)
         ticket = find_ticket(token, sql)
     with transaction(write=True) as sql:
-        try:
-            TICKET_ACTIONS[verb](sql, ticket)
-        except QueueError as exc:
-            raise queue_error(exc) from exc
+        TICKET_ACTIONS[verb](sql, ticket)
         data = answer(sql, ticket.id)
     return jsonify(data)
 
@@ -215,9 +202,6 @@ def transfer_ticket(token: str):
         ticket = find_ticket(token, sql)
         target = find_service(sql, require_service_code(body.get("service")))
     with transaction(write=True) as sql:
-        try:
-            transfer(sql, ticket, target, front=position == "front")
-        except QueueError as exc:
-            raise queue_error(exc) from exc
+        transfer(sql, ticket, target, front=position == "front")
         data = answer(sql, ticket.id)
     return jsonify(data)
