@@ -11,15 +11,8 @@ from sqlalchemy.orm import selectinload
 from admin.auth import role_required, signed_in_staff
 from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
 from models.base import begin_write, now_utc
-from models.calling import (
-    TICKET_ACTIONS,
-    call_next,
-    current_ticket,
-    lane_turn,
-    set_paused,
-    transfer,
-    waiting_tickets,
-)
+from models.calling import call_next, current_ticket, lane_turn, waiting_tickets
+from models.counter_actions import TICKET_ACTIONS, set_paused, transfer
 from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day
 from web.office import current_office

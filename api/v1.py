@@ -12,7 +12,8 @@ from api.documents import ticket_json, ticket_row_by_id, ticket_row_by_token
 from api.errors import ApiError, queue_error_as_json
 from models import Counter, PriorityReason, Section, Service, db
 from models.base import now_utc
-from models.calling import TICKET_ACTIONS, UnknownCounter, claim_next, transfer
+from models.calling import UnknownCounter, claim_next
+from models.counter_actions import TICKET_ACTIONS, transfer
 from models.estimates import eta_minutes, waiting_count
 from models.sql import Sql
 from models.staff import STAFF_ROLES, staff_for_token

@@ -1,19 +1,18 @@
-"""What a counter does with a ticket: call next, recall, start, no-show, transfer, finish.
+"""Calling: the calling order, and call-next (the actions after it: models/counter_actions.py).
 
 call_next claims exactly one waiting ticket with one UPDATE ... RETURNING: the candidate row
 is locked (PostgreSQL FOR UPDATE SKIP LOCKED; SQLite holds its single write lock from BEGIN
 IMMEDIATE) and the update only succeeds while the ticket is still waiting.
 
-Every action runs as Core SQL on the session's connection, because counters call and finish
-all morning inside the writers' critical section. An action takes anything with the ticket's
-`id` (an ORM Ticket, or a row the API read); ORM objects the session already holds are expired
-afterwards, so a caller working with them reads the new state.
+Calling and the actions run as Core SQL on the session's connection (or a transaction() of
+their own), because counters call and finish all morning inside the writers' critical
+section; ORM objects the session already holds are read again afterwards (refresh_loaded),
+so a caller working with them reads the new state.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -33,10 +32,10 @@ from sqlalchemy.orm.util import identity_key
 
 from models.base import UTCDateTime, day_start, now_utc
 from models.catalog import Service
-from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
+from models.queue import Ticket, TicketStatus, VisitSegment
 from models.sql import Prepared, Sql, flush, orm_session
 from models.staff import Counter, Staff, counter_service
-from models.tickets import QueueError, ServiceRef, business_day, record_event
+from models.tickets import QueueError, business_day, record_event
 
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 TICKETS = Ticket.__table__
@@ -141,32 +140,7 @@ def _of_service(column, name: str):
 
 CLAIM = {first: Prepared(_claim_statement(first)) for first in (True, False)}
 INSERT_SEGMENT = Prepared(SEGMENTS.insert().inline(), values_from_parameters=True)
-# A ticket with its counter and its open segment: what every action checks first.
-AT_COUNTER = Prepared(
-    select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number, TICKETS.c.status,
-           TICKETS.c.counter_id, COUNTERS.c.label.label("counter_label"),
-           SERVICES.c.code.label("service_code"), SEGMENTS.c.id.label("segment_id"),
-           SEGMENTS.c.recalls)
-    .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
-                 .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)
-                 .outerjoin(SEGMENTS, (SEGMENTS.c.ticket_id == TICKETS.c.id)
-                            & SEGMENTS.c.finished_at.is_(None)))
-    .where(TICKETS.c.id == bindparam("ticket_id"))
-    .order_by(SEGMENTS.c.id.desc()).limit(1))
-_UPDATE_SEGMENT = update(SEGMENTS).where(SEGMENTS.c.id == bindparam("segment_id"))
-UPDATE_TICKET = Prepared(update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id")),
-                         values_from_parameters=True)
-UPDATE_SEGMENT = Prepared(_UPDATE_SEGMENT, values_from_parameters=True)
-CLOSE_SEGMENT = {
-    # A visit served without "start" counts from its call.
-    True: Prepared(_UPDATE_SEGMENT.values(started_at=func.coalesce(SEGMENTS.c.started_at,
-                                                                   SEGMENTS.c.called_at)),
-                   values_from_parameters=True),
-    False: UPDATE_SEGMENT,
-}
-
-
-def _loaded_objects_changed(session: Session | Sql, ticket_id: int) -> None:
+def refresh_loaded(session: Session | Sql, ticket_id: int) -> None:
     """The Core writes bypassed the ORM: a Ticket or segments of it that the session holds
     are read again (the API holds none, so it pays nothing)."""
     session = orm_session(session)
@@ -238,7 +212,7 @@ def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id
         "called_at": now, "recalls": 0})
     record_event(sql, claimed, "called", counter_id, number=claimed.number,
                  counter=counter.label, service=claimed.service_code)
-    _loaded_objects_changed(session, claimed.id)
+    refresh_loaded(session, claimed.id)
     return claimed.id
 
 
@@ -248,89 +222,3 @@ def call_next(session: Session, counter: Counter, staff: Staff | None, *,
     claimed = claim_next(session, counter.id, counter.office_id, staff.id if staff else None,
                          priority_ratio=priority_ratio, now=now)
     return session.get(Ticket, claimed) if claimed is not None else None
-
-
-# --- actions on the ticket at a counter -----------------------------------------------------
-
-def _require(session: Session | Sql, ticket: Any, allowed: tuple[TicketStatus, ...], action_th: str,
-             action_en: str):
-    """The ticket's state (AT_COUNTER), if it allows the action; else a QueueError."""
-    flush(session)
-    state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
-    if state.status not in allowed or state.segment_id is None:
-        raise QueueError("invalid_transition",
-                         f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {state.status.value}",
-                         f"Cannot {action_en} a ticket that is {state.status.value}")
-    return state
-
-
-def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime,
-           **ticket_values) -> None:
-    """End the open segment with outcome; the ticket leaves the counter."""
-    sql = Sql.of(session)
-    sql.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
-        "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
-    sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None, **ticket_values})
-
-
-def recall(session: Session | Sql, ticket: Ticket) -> None:
-    state = _require(session, ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
-    Sql.of(session).execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
-                                             "recalls": state.recalls + 1})
-    record_event(session, state, "recalled", state.counter_id, number=state.number,
-                 counter=state.counter_label, service=state.service_code)
-    _loaded_objects_changed(session, state.id)
-
-
-def start(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
-    state = _require(session, ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
-    sql = Sql.of(session)
-    sql.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id, "started_at": now or now_utc()})
-    sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
-    record_event(session, state, "started", state.counter_id, number=state.number)
-    _loaded_objects_changed(session, state.id)
-
-
-def no_show(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
-    now = now or now_utc()
-    state = _require(session, ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก",
-                     "mark no-show")
-    _close(session, state, SegmentOutcome.NO_SHOW, now, status=TicketStatus.NO_SHOW,
-           finished_at=now)
-    record_event(session, state, "no_show", state.counter_id, number=state.number)
-    _loaded_objects_changed(session, state.id)
-
-
-def finish(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
-    now = now or now_utc()
-    state = _require(session, ticket, ACTIVE, "จบงาน", "finish")
-    _close(session, state, SegmentOutcome.SERVED, now, status=TicketStatus.FINISHED,
-           finished_at=now)
-    record_event(session, state, "finished", state.counter_id, number=state.number)
-    _loaded_objects_changed(session, state.id)
-
-
-def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceRef, *,
-             front: bool, now: datetime | None = None) -> None:
-    """Send the visitor to another service's queue; the ticket keeps its number."""
-    now = now or now_utc()
-    if not to_service.active or to_service.office_id != ticket.office_id:
-        raise QueueError("service_unavailable", "งานบริการปลายทางไม่เปิดให้บริการ",
-                         "The target service is not available")
-    state = _require(session, ticket, ACTIVE, "โอนคิว", "transfer")
-    _close(session, state, SegmentOutcome.TRANSFERRED, now, service_id=to_service.id,
-           status=TicketStatus.WAITING, queued_at=now, to_front=front)
-    record_event(session, state, "transferred", state.counter_id, number=state.number,
-                 service=to_service.code, from_service=state.service_code,
-                 position="front" if front else "back")
-    _loaded_objects_changed(session, state.id)
-
-
-# The actions on the ticket at a counter, by the name the console and the API use.
-TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
-
-
-def set_paused(session: Session, counter: Counter, paused: bool) -> None:
-    counter.paused = paused
-    record_event(session, None, "paused" if paused else "resumed", counter.id,
-                 office_id=counter.office_id, counter=counter.label)

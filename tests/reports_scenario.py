@@ -26,7 +26,8 @@ from datetime import date, datetime, timedelta
 from models import db, rate_visit
 from models.alerts import raise_alerts
 from models.base import BANGKOK, begin_write
-from models.calling import call_next, no_show, start, transfer
+from models.calling import call_next
+from models.counter_actions import no_show, start, transfer
 from tests.queue_helpers import counter, issue, service, staff
 from tests.visit_helpers import served_visit
 

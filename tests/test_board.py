@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from kiosk.announce import call_speech
 from models import db
 from models.base import begin_write
-from models.calling import call_next, set_paused
+from models.calling import call_next
+from models.counter_actions import set_paused
 from tests.queue_helpers import counter, issue, staff
 
 

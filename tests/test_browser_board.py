@@ -6,7 +6,8 @@ import pytest
 
 from models import db
 from models.base import begin_write
-from models.calling import call_next, finish
+from models.calling import call_next
+from models.counter_actions import finish
 from tests.queue_helpers import counter, issue, staff
 
 pytestmark = pytest.mark.browser

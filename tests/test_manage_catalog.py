@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from models import Section, Ticket, db
 from models.base import begin_write, now_utc
-from models.calling import call_next, finish, no_show
+from models.calling import call_next
 from models.catalog_export import service_json
+from models.counter_actions import finish, no_show
 from tests.manage_helpers import (
     ADMIN,
     MANAGE,

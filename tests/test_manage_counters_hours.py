@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from models import Counter, Office, Ticket, db
 from models.base import begin_write, local, now_utc
-from models.calling import call_next, finish
+from models.calling import call_next
+from models.counter_actions import finish
 from models.hours import DAYS
 from tests.manage_helpers import MANAGE, admin_client, audit_rows, follow, post, service_id
 from tests.queue_helpers import counter, issue, staff

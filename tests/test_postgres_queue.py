@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models import Counter, QueueEvent, db
 from models.base import begin_write
-from models.calling import set_paused
+from models.counter_actions import set_paused
 from scripts.demo_server import running
 from scripts.khiu_process import khiu_server
 from tests.api_helpers import token_for

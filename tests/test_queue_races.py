@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from models import Ticket, TicketStatus, VisitSegment, db
 from models.base import begin_write
-from models.calling import call_next, finish
+from models.calling import call_next
+from models.counter_actions import finish
 from models.tickets import issue_ticket
 from tests.queue_helpers import counter, service
 from web.office import current_office

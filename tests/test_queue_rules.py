@@ -9,7 +9,8 @@ from sqlalchemy import select, text
 
 from models import PriorityReason, QueueEvent, SegmentOutcome, TicketStatus, db
 from models.base import begin_write
-from models.calling import call_next, finish, no_show, recall, set_paused, start, transfer
+from models.calling import call_next
+from models.counter_actions import finish, no_show, recall, set_paused, start, transfer
 from models.estimates import eta_minutes, pace, people_ahead
 from models.tickets import QueueError, business_day
 from tests.queue_helpers import counter, issue, service, staff

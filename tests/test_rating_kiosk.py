@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from models import Alert, AlertKind, Office, Rating, RatingChannel, RatingCredit, db
 from models.base import begin_write, now_utc
-from models.calling import call_next, no_show, start
+from models.calling import call_next
+from models.counter_actions import no_show, start
 from models.throttle import record_number_lookup_failure
 from tests.queue_helpers import counter, issue, staff
 from tests.visit_helpers import served_visit

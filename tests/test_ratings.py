@@ -59,7 +59,8 @@ def test_a_transferred_visit_credits_both_sides(app):
 
 
 def test_a_no_show_call_earns_no_credit(app):
-    from models.calling import call_next, no_show
+    from models.calling import call_next
+    from models.counter_actions import no_show
     from tests.queue_helpers import counter, staff
 
     with app.app_context():

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from kiosk.printing import decode_raster
 from models import PrintJob, PrintStatus, Ticket, db
-from models.calling import call_next, start, transfer
+from models.calling import call_next
+from models.counter_actions import start, transfer
 from tests.printer_capture import CapturingPrinter, closed_port
 from tests.queue_helpers import counter, service, staff
 

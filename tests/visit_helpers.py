@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from models import Ticket, db
 from models.base import begin_write, now_utc
-from models.calling import call_next, finish, start, transfer
+from models.calling import call_next
+from models.counter_actions import finish, start, transfer
 from tests.queue_helpers import counter, issue, service, staff
 
 
