@@ -213,7 +213,7 @@ def issue(
                          "This service does not take queue tickets")
     sql = Sql.of(session)
     if idempotency_key:
-        _lock_idempotency_key(session, office_id, idempotency_key)
+        _lock_idempotency_key(sql, office_id, idempotency_key)
         existing = sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
         if existing is not None:
             return existing
@@ -230,7 +230,7 @@ def issue(
         sql.kinds.add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
                          priority_reason)
-    number = f"{prefix}{next_number(session, office_id, prefix, day):03d}"
+    number = f"{prefix}{next_number(sql, office_id, prefix, day):03d}"
     ticket_id = sql.one(INSERT_TICKET, {
         "office_id": office_id, "token": token, "business_day": day, "number": number,
         "service_id": service.id, "first_service_id": service.id,
@@ -238,7 +238,7 @@ def issue(
         "queued_at": now, "to_front": False, "idempotency_key": idempotency_key or None,
     })[0]
     ticket = NewTicket(ticket_id, office_id, token, number, service, day, now, priority_reason)
-    record_event(session, ticket, "issued", number=number, service=service.code)
+    record_event(sql, ticket, "issued", number=number, service=service.code)
     return ticket
 
 
