@@ -17,8 +17,9 @@ again after every change, and once they have all looked, the least busy ones lis
 worker that also listened "when nobody else seems to" took whole bursts of connections on
 stale views: eight counters landed 5-1-1-1.)
 
-Only live workers count: each stamps its slot at every turn of its loop (at least once a
-second), and a slot not stamped for STALE_SECONDS is left out, as is the slot of a worker the
+Only live workers count: each stamps its slot at the first turn of its loop after
+STAMP_SECONDS (and a loop turns at least once a second), and a slot not stamped for
+STALE_SECONDS is left out, as is the slot of a worker the
 supervisor has buried. So a stopped or stuck worker holding the fewest connections keeps new
 ones waiting for a few seconds at most, not for ever.
 """
@@ -38,6 +39,7 @@ from waitress.server import TcpWSGIServer
 
 SLOT = struct.Struct("qd")  # a worker's open connections (-1: none, it died), when stamped
 STALE_SECONDS = 3.0
+STAMP_SECONDS = 0.25  # how often a worker stamps its slot and decides again, at the most
 
 
 class WorkerLoads:
@@ -86,6 +88,10 @@ class WorkerLoads:
 class WakeReader(wasyncore.file_dispatcher):
     """Another worker's count changed: reading the wake makes this loop turn (and decide)."""
 
+    def __init__(self, fd: int, map: dict, server: BalancedServer):
+        super().__init__(fd, map=map)
+        self.server = server
+
     def writable(self) -> bool:
         return False
 
@@ -94,6 +100,7 @@ class WakeReader(wasyncore.file_dispatcher):
             self.recv(4096)
         except BlockingIOError:
             pass
+        self.server.decided = None
 
 
 class BalancedServer(TcpWSGIServer):
@@ -104,20 +111,31 @@ class BalancedServer(TcpWSGIServer):
         self.loads = loads
         self.index = index
         self.published = -1
+        self.stamp_due = 0.0
+        self.decided: bool | None = None  # whether to listen, until something changes
         super().__init__(application, map={}, _sock=sock, adj=adj, bind_socket=False,
                          sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()))
-        WakeReader(loads.wake_pipe(index), map=self._map)
+        WakeReader(loads.wake_pipe(index), self._map, self)
 
     def readable(self) -> bool:
+        # Asked at every turn of the loop, several times a request: the decision is kept
+        # until this worker's count changes, another's does (a wake), or a stamp is due
+        # (a worker may have stopped stamping meanwhile).
         # The map holds this listener, waitress's trigger and the wake reader besides the
         # connections: the same three in every worker, so counts compare as they are.
         connections = len(self._map)
-        self.loads.publish(self.index, connections)  # the count, and a sign of life
-        if connections != self.published:
-            self.published = connections
-            self.loads.wake_others(self.index)
+        now = time.monotonic()
+        if connections != self.published or now >= self.stamp_due:
+            self.loads.publish(self.index, connections)  # the count, and a sign of life
+            self.stamp_due = now + STAMP_SECONDS
+            self.decided = None
+            if connections != self.published:
+                self.published = connections
+                self.loads.wake_others(self.index)
+        if self.decided is None:
+            self.decided = self.loads.least_busy(self.index, connections)
         # waitress's own rule first: not accepting, or at its connection limit
-        return super().readable() and self.loads.least_busy(self.index, connections)
+        return super().readable() and self.decided
 
 
 def serve_balanced(app, sock: socket.socket, threads: int, loads: WorkerLoads,
