@@ -58,8 +58,10 @@ def iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def ticket_json(session: Session | Sql, ticket: Any, *, brief: bool = False) -> dict[str, Any]:
-    """The ticket as the API answers it; ticket is a row of ticket_by_* or a NewTicket."""
+def ticket_json(session: Session | Sql, ticket: Any, *, brief: bool = False,
+                segments: list | None = None) -> dict[str, Any]:
+    """The ticket as the API answers it; ticket is a row of ticket_by_* (or the same fields of
+    a one-statement action's Document, with its segments) or a NewTicket."""
     ahead = people_ahead(session, ticket)
     if isinstance(ticket, NewTicket):
         service_code, counter_label = ticket.service.code, None
@@ -78,5 +80,6 @@ def ticket_json(session: Session | Sql, ticket: Any, *, brief: bool = False) -> 
             "called_at": iso(s.called_at), "started_at": iso(s.started_at),
             "finished_at": iso(s.finished_at),
             "outcome": s.outcome.value if s.outcome else None,
-        } for s in Sql.of(session).all(SEGMENTS_OF, {"ticket_id": ticket.id})]
+        } for s in (segments if segments is not None else
+                    Sql.of(session).all(SEGMENTS_OF, {"ticket_id": ticket.id}))]
     return data

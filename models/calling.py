@@ -32,6 +32,7 @@ from sqlalchemy.orm.util import identity_key
 
 from models.base import UTCDateTime, day_start, now_utc
 from models.catalog import Service
+from models.one_statement import call_next_statement, document_of
 from models.queue import Ticket, TicketStatus, VisitSegment
 from models.sql import Prepared, Sql, flush, orm_session
 from models.staff import Counter, Staff, counter_service
@@ -115,14 +116,18 @@ def _first_waiting(to_front: bool, normal_lane: bool):
         .limit(1).with_for_update(skip_locked=True).scalar_subquery())
 
 
-def _claim_statement(priority_first: bool):
-    """Claim the first ticket in calling order (queue_order): front-of-queue transfers, then
-    the lane whose turn it is, then the other, each first come, first served. Each part is an
+def _in_turn(priority_first: bool):
+    """The first ticket in calling order (queue_order): front-of-queue transfers, then the
+    lane whose turn it is, then the other, each first come, first served. Each part is an
     index probe; COALESCE stops at the first part that has a ticket."""
     lanes = (False, True) if priority_first else (True, False)  # normal_lane, in turn
-    candidate = func.coalesce(*(_first_waiting(front, lane)
-                                for front in (True, False) for lane in lanes))
-    return (update(TICKETS).where(TICKETS.c.id == candidate,
+    return func.coalesce(*(_first_waiting(front, lane)
+                           for front in (True, False) for lane in lanes))
+
+
+def _claim_statement(priority_first: bool):
+    """Claim the ticket in turn (_in_turn)."""
+    return (update(TICKETS).where(TICKETS.c.id == _in_turn(priority_first),
                                   TICKETS.c.status == TicketStatus.WAITING)
             .values(status=TicketStatus.CALLED, counter_id=bindparam("at_counter"))
             .returning(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number,
@@ -140,6 +145,12 @@ def _of_service(column, name: str):
 
 CLAIM = {first: Prepared(_claim_statement(first)) for first in (True, False)}
 INSERT_SEGMENT = Prepared(SEGMENTS.insert().inline(), values_from_parameters=True)
+# PostgreSQL: the check, the claim, its segment, its event and the answer in one statement
+# (models/one_statement.py); by whether the priority ratio counts (a ratio above 0).
+CALL_NEXT_IN_ONE = {counts: Prepared(call_next_statement(COUNTER_STATE.statement, _in_turn,
+                                                         counts)) for counts in (True, False)}
+
+
 def refresh_loaded(session: Session | Sql, ticket_id: int) -> None:
     """The Core writes bypassed the ORM: a Ticket or segments of it that the session holds
     are read again (the API holds none, so it pays nothing)."""
@@ -193,15 +204,11 @@ def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id
     sql = Sql.of(session)
     now = now or now_utc()
     day = business_day(now)
+    if sql.dialect.name == "postgresql":
+        return _claim_in_one_statement(sql, counter_id, office_id, staff_id, priority_ratio,
+                                       now, day)
     counter = _counter_state(sql, counter_id, day, priority_ratio)
-    if counter is None or counter.office_id != office_id or not counter.active:
-        raise UnknownCounter(counter_id)
-    if counter.paused:
-        raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
-                         "This counter is paused")
-    if counter.busy_with is not None:
-        raise QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
-                         "Finish the current ticket before calling the next one")
+    _check_counter(counter, counter.office_id if counter else None, counter_id, office_id)
     claimed = sql.first(CLAIM[_priority_first(counter, priority_ratio)], {
         "at_office": office_id, "day": day, "at_counter": counter_id})
     if claimed is None:
@@ -214,6 +221,37 @@ def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id
                  counter=counter.label, service=claimed.service_code)
     refresh_loaded(session, claimed.id)
     return claimed.id
+
+
+def _check_counter(counter, counter_office_id: int | None, counter_id: int,
+                   office_id: int) -> None:
+    """The counter (a COUNTER_STATE row, or None) may call next, else a QueueError."""
+    if counter is None or counter_office_id != office_id or not counter.active:
+        raise UnknownCounter(counter_id)
+    if counter.paused:
+        raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
+                         "This counter is paused")
+    if counter.busy_with is not None:
+        raise QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
+                         "Finish the current ticket before calling the next one")
+
+
+def _claim_in_one_statement(sql: Sql, counter_id: int, office_id: int, staff_id: int | None,
+                            priority_ratio: int, now: datetime, day) -> int | None:
+    """claim_next on PostgreSQL: CALL_NEXT_IN_ONE, which claims only when the checks above
+    pass, so they are made on its answer; the called ticket's document is kept for the
+    answer (Sql.documents)."""
+    row = sql.first(CALL_NEXT_IN_ONE[priority_ratio > 0], {
+        "counter_id": counter_id, "at_counter": counter_id, "at_office": office_id,
+        "day": day, "day_start": day_start(day), "ratio": max(priority_ratio, 0),
+        "staff_id": staff_id, "now": now, "created_at": now_utc()})
+    if row is None or row.id is None:  # nothing written: why not, or nobody waits
+        _check_counter(row, row.counter_office_id if row else None, counter_id, office_id)
+        return None
+    sql.kinds.add("called")
+    sql.documents[row.id] = document_of(row)
+    refresh_loaded(sql, row.id)
+    return row.id
 
 
 def call_next(session: Session, counter: Counter, staff: Staff | None, *,

@@ -1,28 +1,48 @@
 """What a counter does with the ticket it called: recall, start, no-show, finish, transfer,
 and pausing the counter.
 
-An action takes anything with the ticket's `id` (an ORM Ticket, or a row the API read), checks
-the ticket's state in one query (AT_COUNTER), and writes Core SQL; see models/calling.py.
+An action takes anything with the ticket's `id` (an ORM Ticket, or a row the API read), or a
+TicketByToken, checks the ticket's state in one query (AT_COUNTER), and writes Core SQL (see
+models/calling.py); it returns the ticket's id. On PostgreSQL recall, start, no-show and
+finish are one statement each (ONE_STATEMENT, models/one_statement.py), built from the same
+changes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from models.base import now_utc
+from models.base import UTCDateTime, now_utc
 from models.calling import ACTIVE, COUNTERS, SEGMENTS, SERVICES, TICKETS, refresh_loaded
 from models.catalog import Service
-from models.queue import SegmentOutcome, Ticket, TicketStatus
+from models.one_statement import Action, action_statement, document_of
+from models.queue import SegmentOutcome, TicketStatus
 from models.sql import Prepared, Sql, flush
 from models.staff import Counter
 from models.tickets import QueueError, ServiceRef, record_event
 
+
+@dataclass(frozen=True)
+class TicketByToken:
+    """A ticket named by its token (the API's address of it) in an office."""
+
+    token: str
+    office_id: int
+
+
+class UnknownTicket(QueueError):
+    status = 404
+
+    def __init__(self):
+        super().__init__("unknown_ticket", "ไม่พบบัตรคิวนี้", "No such ticket")
+
 # A ticket with its counter and its open segment: what every action checks first.
-AT_COUNTER = Prepared(
+_AT_COUNTER = (
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number, TICKETS.c.status,
            TICKETS.c.counter_id, COUNTERS.c.label.label("counter_label"),
            SERVICES.c.code.label("service_code"), SEGMENTS.c.id.label("segment_id"),
@@ -31,32 +51,95 @@ AT_COUNTER = Prepared(
                  .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)
                  .outerjoin(SEGMENTS, (SEGMENTS.c.ticket_id == TICKETS.c.id)
                             & SEGMENTS.c.finished_at.is_(None)))
-    .where(TICKETS.c.id == bindparam("ticket_id"))
     .order_by(SEGMENTS.c.id.desc()).limit(1))
+AT_COUNTER = Prepared(_AT_COUNTER.where(TICKETS.c.id == bindparam("ticket_id")))
+AT_COUNTER_BY_TOKEN = Prepared(_AT_COUNTER.where(
+    TICKETS.c.token == bindparam("token"), TICKETS.c.office_id == bindparam("at_office")))
 _UPDATE_SEGMENT = update(SEGMENTS).where(SEGMENTS.c.id == bindparam("segment_id"))
 UPDATE_TICKET = Prepared(update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id")),
                          values_from_parameters=True)
 UPDATE_SEGMENT = Prepared(_UPDATE_SEGMENT, values_from_parameters=True)
+
+
+def _served_since(segment):
+    """A visit served without "start" counts from its call."""
+    return func.coalesce(segment.started_at, segment.called_at)
+
+
 CLOSE_SEGMENT = {
-    # A visit served without "start" counts from its call.
-    True: Prepared(_UPDATE_SEGMENT.values(started_at=func.coalesce(SEGMENTS.c.started_at,
-                                                                   SEGMENTS.c.called_at)),
+    True: Prepared(_UPDATE_SEGMENT.values(started_at=_served_since(SEGMENTS.c)),
                    values_from_parameters=True),
     False: UPDATE_SEGMENT,
 }
 
 
 
+_NOW = bindparam("now", type_=UTCDateTime)
+# The actions as one statement each on PostgreSQL (their Python twins are below: same states,
+# same changes, same events).
+IN_ONE_STATEMENT = {
+    "recall": Action("recalled", (TicketStatus.CALLED,), ("number", "counter", "service"),
+                     lambda segment: {"recalls": segment.recalls + 1}, {}),
+    "start": Action("started", (TicketStatus.CALLED,), ("number",),
+                    lambda segment: {"started_at": _NOW}, {"status": TicketStatus.SERVING}),
+    "no-show": Action("no_show", (TicketStatus.CALLED,), ("number",),
+                      lambda segment: {"finished_at": _NOW,
+                                       "outcome": SegmentOutcome.NO_SHOW},
+                      {"status": TicketStatus.NO_SHOW, "counter_id": None,
+                       "finished_at": _NOW}),
+    "finish": Action("finished", ACTIVE, ("number",),
+                     lambda segment: {"finished_at": _NOW, "outcome": SegmentOutcome.SERVED,
+                                      "started_at": _served_since(segment)},
+                     {"status": TicketStatus.FINISHED, "counter_id": None,
+                      "finished_at": _NOW}),
+}
+ONE_STATEMENT = {(verb, by_token): Prepared(action_statement(action, by_token))
+                 for verb, action in IN_ONE_STATEMENT.items() for by_token in (False, True)}
+
+
+def _refused(status: TicketStatus, action_th: str, action_en: str) -> QueueError:
+    return QueueError("invalid_transition",
+                      f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {status.value}",
+                      f"Cannot {action_en} a ticket that is {status.value}")
+
+
 def _require(session: Session | Sql, ticket: Any, allowed: tuple[TicketStatus, ...], action_th: str,
              action_en: str):
     """The ticket's state (AT_COUNTER), if it allows the action; else a QueueError."""
     flush(session)
-    state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
+    if isinstance(ticket, TicketByToken):
+        state = Sql.of(session).first(AT_COUNTER_BY_TOKEN, {"token": ticket.token,
+                                                            "at_office": ticket.office_id})
+        if state is None:
+            raise UnknownTicket()
+    else:
+        state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
     if state.status not in allowed or state.segment_id is None:
-        raise QueueError("invalid_transition",
-                         f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {state.status.value}",
-                         f"Cannot {action_en} a ticket that is {state.status.value}")
+        raise _refused(state.status, action_th, action_en)
     return state
+
+
+def _in_one_statement(session: Session | Sql, ticket: Any, verb: str, action_th: str,
+                      action_en: str, now: datetime | None = None) -> int | None:
+    """On PostgreSQL: the action as one statement; returns the ticket's id, or raises the
+    error of why nothing was written. Elsewhere None (the caller goes step by step)."""
+    sql = Sql.of(session)
+    if sql.dialect.name != "postgresql":
+        return None
+    flush(session)
+    by_token = isinstance(ticket, TicketByToken)
+    key = {"token": ticket.token, "at_office": ticket.office_id} if by_token else \
+        {"ticket_id": ticket.id, "at_office": ticket.office_id}
+    row = sql.first(ONE_STATEMENT[verb, by_token], {
+        **key, "now": now or now_utc(), "created_at": now_utc()})
+    if row is None:
+        raise UnknownTicket()
+    if row.id is None:  # nothing written
+        raise _refused(row.found_status, action_th, action_en)
+    sql.kinds.add(IN_ONE_STATEMENT[verb].kind)
+    sql.documents[row.id] = document_of(row)
+    refresh_loaded(session, row.id)
+    return row.id
 
 
 def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime,
@@ -68,25 +151,37 @@ def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime
     sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None, **ticket_values})
 
 
-def recall(session: Session | Sql, ticket: Ticket) -> None:
+def recall(session: Session | Sql, ticket: Any) -> int:
+    done = _in_one_statement(session, ticket, "recall", "เรียกซ้ำ", "recall")
+    if done is not None:
+        return done
     state = _require(session, ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
     Sql.of(session).execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
                                              "recalls": state.recalls + 1})
     record_event(session, state, "recalled", state.counter_id, number=state.number,
                  counter=state.counter_label, service=state.service_code)
     refresh_loaded(session, state.id)
+    return state.id
 
 
-def start(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
+def start(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
+    done = _in_one_statement(session, ticket, "start", "เริ่มให้บริการ", "start serving", now)
+    if done is not None:
+        return done
     state = _require(session, ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
     sql = Sql.of(session)
     sql.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id, "started_at": now or now_utc()})
     sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
     record_event(session, state, "started", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
+    return state.id
 
 
-def no_show(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
+def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
+    done = _in_one_statement(session, ticket, "no-show", "บันทึกว่าไม่มาตามเรียก",
+                             "mark no-show", now)
+    if done is not None:
+        return done
     now = now or now_utc()
     state = _require(session, ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก",
                      "mark no-show")
@@ -94,15 +189,20 @@ def no_show(session: Session | Sql, ticket: Ticket, now: datetime | None = None)
            finished_at=now)
     record_event(session, state, "no_show", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
+    return state.id
 
 
-def finish(session: Session | Sql, ticket: Ticket, now: datetime | None = None) -> None:
+def finish(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
+    done = _in_one_statement(session, ticket, "finish", "จบงาน", "finish", now)
+    if done is not None:
+        return done
     now = now or now_utc()
     state = _require(session, ticket, ACTIVE, "จบงาน", "finish")
     _close(session, state, SegmentOutcome.SERVED, now, status=TicketStatus.FINISHED,
            finished_at=now)
     record_event(session, state, "finished", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
+    return state.id
 
 
 def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceRef, *,

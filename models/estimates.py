@@ -57,6 +57,9 @@ def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket) -> int:
     """Waiting tickets of the same service that will be called before this one."""
     if ticket.status is not TicketStatus.WAITING:
         return 0
+    counted = getattr(ticket, "people_ahead", None)  # a NewTicket its statement counted for
+    if counted is not None:
+        return counted
     statement = AHEAD[ticket.priority_reason is not None, bool(ticket.to_front)]
     return Sql.of(session).scalar(statement, {
         "office_id": ticket.office_id, "day": ticket.business_day,

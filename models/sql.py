@@ -131,7 +131,8 @@ class Sql:
     its own (transaction(), for the API's hot routes, which need no ORM object at all).
     """
 
-    __slots__ = ("raw", "dialect", "engine", "kinds", "session", "read_only", "at_commit")
+    __slots__ = ("raw", "dialect", "engine", "kinds", "session", "read_only", "at_commit",
+                 "statements_left", "documents")
 
     def __init__(self, raw, engine: Engine, kinds: set[str],
                  session: Session | None = None, read_only: bool = False) -> None:
@@ -141,6 +142,13 @@ class Sql:
         self.kinds = kinds
         self.session = session
         self.read_only = read_only  # a read transaction(): no slot (SQLite), no block (PG)
+        # A write that is one statement on PostgreSQL runs without a block: a statement after
+        # the one that succeeded would be a transaction of its own, so it is refused
+        # (transaction(one_statement=True)).
+        self.statements_left: int | None = None
+        # Ticket documents a one-statement action returned (models/one_statement.py), by
+        # ticket id: the answer needs no read after it.
+        self.documents: dict = {}
         # Statements held back to the end of a write transaction() on PostgreSQL: its queue
         # events, whose office lock then lasts from the last statement to COMMIT instead of
         # from the event through the answer's reads (record_event; 296-316 -> 324-327 calls/s).
@@ -166,10 +174,14 @@ class Sql:
         form = prepared.form(self.dialect, given)
         if self.read_only and form.writes:
             raise RuntimeError(f"a read transaction() must not write: {form.sql}")
+        if self.statements_left == 0:
+            raise RuntimeError(f"a one-statement write ran a second one: {form.sql}")
         values = form.parameters(given)
         cursor = self.raw.cursor()
         with _as_sqlalchemy_error(self.dialect, form.sql, values, self.raw):
             cursor.execute(form.sql, values)
+        if self.statements_left is not None:  # one that failed wrote nothing: it counts not
+            self.statements_left -= 1
         return cursor, form
 
     def execute(self, prepared: Prepared, parameters: dict[str, Any] | None = None) -> int:

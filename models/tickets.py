@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Date, Integer, String, bindparam, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, local, now_utc
@@ -146,10 +147,20 @@ e AS (
     SELECT :office_id, 'issued', t.id, NULL,
            json_build_object('number', t.number, 'service', CAST(:code AS text)), :created_at
     FROM t)
-SELECT t.id, t.number FROM t, pg_notify('{EVENTS_CHANNEL}', '')
+SELECT t.id, t.number,
+       -- A new ticket is the last of its lane: every waiting ticket of the service is ahead
+       -- of a normal one, the front transfers and the priority lane of a priority one
+       -- (models/estimates.AHEAD; the statement's snapshot does not hold the new ticket).
+       (SELECT count(*) FROM ticket w
+        WHERE w.office_id = :office_id AND w.business_day = :day
+          AND w.service_id = :service_id AND w.status = 'waiting'
+          AND (CAST(:priority_reason AS text) IS NULL OR w.to_front
+               OR w.priority_reason IS NOT NULL)) AS people_ahead
+FROM t, pg_notify('{EVENTS_CHANNEL}', '')
 """).bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
                 bindparam("created_at", type_=UTCDateTime),
                 bindparam("priority_reason", type_=String)))
+KEY_CONSTRAINT = "uq_ticket_office_id_idempotency_key"
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,7 @@ class NewTicket:
     status: TicketStatus = TicketStatus.WAITING
     to_front: bool = False
     counter: None = None
+    people_ahead: int | None = None  # counted by the statement that issued it, if it did
 
     @property
     def service_id(self) -> int:
@@ -212,7 +224,8 @@ def issue(
         raise QueueError("service_unavailable", "งานบริการนี้ไม่เปิดรับบัตรคิว",
                          "This service does not take queue tickets")
     sql = Sql.of(session)
-    if idempotency_key:
+    alone = sql.dialect.name == "postgresql" and sql.statements_left is not None
+    if idempotency_key and not alone:
         _lock_idempotency_key(sql, office_id, idempotency_key)
         existing = sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
         if existing is not None:
@@ -222,14 +235,23 @@ def issue(
     prefix = service.ticket_prefix
     token = secrets.token_urlsafe(TOKEN_BYTES)
     if sql.dialect.name == "postgresql":
-        ticket_id, number = sql.one(ISSUE_IN_ONE_STATEMENT, {
-            "office_id": office_id, "prefix": prefix, "day": day, "token": token,
-            "service_id": service.id, "priority_reason": priority_reason, "now": now,
-            "key": idempotency_key or None, "code": service.code,
-            "created_at": now_utc()})
+        try:
+            ticket_id, number, ahead = sql.one(ISSUE_IN_ONE_STATEMENT, {
+                "office_id": office_id, "prefix": prefix, "day": day, "token": token,
+                "service_id": service.id, "priority_reason": priority_reason, "now": now,
+                "key": idempotency_key or None, "code": service.code,
+                "created_at": now_utc()})
+        except IntegrityError as error:
+            # Alone (its own transaction, transaction(one_statement=True)) the statement takes
+            # no lock on the key: a retry racing the first tap waits for it at the key's
+            # unique index and then fails whole, its number given back with it. The ticket
+            # the first one issued is the answer.
+            if not alone or getattr(error.orig.diag, "constraint_name", None) != KEY_CONSTRAINT:
+                raise
+            return sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
         sql.kinds.add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
-                         priority_reason)
+                         priority_reason, people_ahead=ahead)
     number = f"{prefix}{next_number(sql, office_id, prefix, day):03d}"
     ticket_id = sql.one(INSERT_TICKET, {
         "office_id": office_id, "token": token, "business_day": day, "number": number,

@@ -50,7 +50,8 @@ def _transaction_ended(session: Session, transaction) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iterator[Sql]:
+def transaction(engine: Engine, *, write: bool = False, one_statement: bool = False,
+                connection=None) -> Iterator[Sql]:
     """A transaction on a pooled driver connection, committed when the block ends without an
     exception and rolled back otherwise. A write on SQLite first takes the writer slot and
     begins IMMEDIATE, as begin_write() does for a session.
@@ -59,12 +60,17 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
     each statement takes its own snapshot inside a block too, so BEGIN and COMMIT would only
     add two round trips. Such a block must not write, and Sql refuses to (read_only).
 
+    one_statement: a write whose work is one statement on PostgreSQL (call-next and the
+    actions of models/one_statement.py) runs without a block too, the statement being its
+    own transaction: one round trip instead of three. Sql refuses a second statement there.
+    On SQLite it is an ordinary write.
+
     connection: a connection of engine.raw_connection() to run on and leave open (a caller
     with several transactions in a row); without it one is taken from the pool and given back.
     """
     sqlite = engine.dialect.name == "sqlite"
     slot = take_writer_slot(engine.url.database) if write and sqlite else None
-    unblocked = not write and engine.dialect.name == "postgresql"
+    unblocked = not sqlite and (not write or one_statement)
     sql = None
     try:
         pooled = connection if connection is not None else engine.raw_connection()
@@ -77,7 +83,9 @@ def transaction(engine: Engine, *, write: bool = False, connection=None) -> Iter
             elif unblocked:
                 raw.autocommit = True
             sql = Sql(raw, engine, set(), read_only=not write)
-            if write and not sqlite:
+            if write and unblocked:
+                sql.statements_left = 1
+            elif write and not sqlite:
                 sql.at_commit = []  # the queue events, written last (see Sql.at_commit)
             yield sql
             for prepared, values in sql.at_commit or ():

@@ -69,7 +69,12 @@ def office_brief(sql: Sql | None = None) -> OfficeBrief:
 
 
 def current_office_id(sql: Sql | None = None) -> int:
-    return office_brief(sql).id
+    """The office's id: read once per app (it never changes once init-db made the row), so
+    the API's counter actions spend no round trip on it."""
+    office_id = current_app.extensions.get("khiu_office_id")
+    if office_id is None:
+        office_id = current_app.extensions["khiu_office_id"] = office_brief(sql).id
+    return office_id
 
 
 def current_office() -> Office:

@@ -1,0 +1,283 @@
+"""Counter actions as one statement on PostgreSQL (models/one_statement.py): the same answers,
+the same events, the same refusals as step by step, in one round trip, and no double action."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+
+import psycopg
+import pytest
+from sqlalchemy import event, make_url, select
+
+from models import QueueEvent, TicketStatus, VisitSegment, db
+from models.base import begin_write
+from models.counter_actions import TicketByToken, finish, set_paused
+from models.sql import Prepared
+from models.transactions import transaction
+from scripts.demo_server import running
+from tests.api_helpers import bearer, token_for
+from tests.load_helpers import Client
+from tests.queue_helpers import counter
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request):
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+def counter_id(app, label: str) -> int:
+    with app.app_context():
+        return counter(label).id
+
+
+def test_each_answer_is_the_ticket_a_read_then_gives(any_app):
+    """call-next, recall, start and finish answer with the ticket as GET reads it after them,
+    segments of an earlier counter included (a transfer), on both databases."""
+    client = any_app.test_client()
+    auth = bearer(token_for(any_app, "supervisor"))
+    first, second = counter_id(any_app, "1"), counter_id(any_app, "4")
+    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+
+    def matches_a_read(response) -> dict:
+        assert response.status_code == 200, response.get_json()
+        answered = response.get_json()["ticket"]
+        assert answered == client.get(f"/api/v1/tickets/{token}").get_json()
+        return answered
+
+    called = matches_a_read(client.post(f"/api/v1/counters/{first}/call-next", headers=auth))
+    assert called["status"] == "called" and called["counter"] == "1"
+    assert client.post(f"/api/v1/tickets/{token}/transfer", headers=auth,
+                       json={"service": "REV-LANDTAX", "position": "front"}).status_code == 200
+    called = matches_a_read(client.post(f"/api/v1/counters/{second}/call-next", headers=auth))
+    assert [s["outcome"] for s in called["segments"]] == ["transferred", None]
+    assert [s["counter"] for s in called["segments"]] == ["1", "4"]
+    matches_a_read(client.post(f"/api/v1/tickets/{token}/recall", headers=auth))
+    started = matches_a_read(client.post(f"/api/v1/tickets/{token}/start", headers=auth))
+    assert started["status"] == "serving" and started["segments"][-1]["started_at"]
+    done = matches_a_read(client.post(f"/api/v1/tickets/{token}/finish", headers=auth))
+    assert done["status"] == "finished" and done["counter"] is None
+    assert done["segments"][-1]["outcome"] == "served" and done["segments"][-1]["staff"]
+
+
+def test_events_carry_the_same_fields_on_both_databases(any_app):
+    client = any_app.test_client()
+    auth = bearer(token_for(any_app, "supervisor"))
+    desk = counter_id(any_app, "2")
+    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+    client.post(f"/api/v1/counters/{desk}/call-next", headers=auth)
+    for verb in ("recall", "start", "finish"):
+        assert client.post(f"/api/v1/tickets/{token}/{verb}", headers=auth).status_code == 200
+    no_show = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+    client.post(f"/api/v1/counters/{desk}/call-next", headers=auth)
+    client.post(f"/api/v1/tickets/{no_show}/no-show", headers=auth)
+    with any_app.app_context():
+        events = db.session.scalars(select(QueueEvent).where(QueueEvent.kind != "issued")
+                                    .order_by(QueueEvent.id)).all()
+        assert [(e.kind, e.counter_id) for e in events] == [
+            ("called", desk), ("recalled", desk), ("started", desk), ("finished", desk),
+            ("called", desk), ("no_show", desk)]
+        assert events[0].data == {"number": "A001", "counter": "2", "service": "REG-BIRTH"}
+        assert events[1].data == events[0].data
+        assert [e.data for e in events[2:4]] == [{"number": "A001"}] * 2
+        assert events[5].data == {"number": "A002"}
+        segments = db.session.scalars(select(VisitSegment).order_by(VisitSegment.id)).all()
+        assert [s.outcome.value for s in segments] == ["served", "no_show"]
+        assert segments[0].recalls == 1 and segments[0].started_at is not None
+        assert segments[1].started_at is None  # never served
+
+
+def test_refusals_write_nothing(any_app):
+    """A paused, busy or unknown counter, an unknown ticket, a finish of a waiting ticket:
+    the error the step-by-step path gives, and not a row written."""
+    client = any_app.test_client()
+    auth = bearer(token_for(any_app, "supervisor"))
+    desk = counter_id(any_app, "3")
+    waiting = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+    client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    with any_app.app_context():
+        before = db.session.query(QueueEvent).count()
+    answer = client.post(f"/api/v1/tickets/{waiting}/finish", headers=auth)
+    assert answer.status_code == 409 and answer.get_json()["error"] == "invalid_transition"
+    assert "waiting" in answer.get_json()["message"]
+    answer = client.post("/api/v1/tickets/no-such-token/recall", headers=auth)
+    assert answer.status_code == 404 and answer.get_json()["error"] == "unknown_ticket"
+    answer = client.post("/api/v1/counters/99999/call-next", headers=auth)
+    assert answer.status_code == 404 and answer.get_json()["error"] == "unknown_counter"
+    assert client.post(f"/api/v1/counters/{desk}/call-next", headers=auth).status_code == 200
+    answer = client.post(f"/api/v1/counters/{desk}/call-next", headers=auth)
+    assert answer.status_code == 409 and answer.get_json()["error"] == "counter_busy"
+    with any_app.app_context():
+        assert db.session.query(QueueEvent).count() == before + 1  # the one call
+        begin_write(db.session)
+        set_paused(db.session, counter("4"), True)
+        db.session.commit()
+        paused_at = db.session.query(QueueEvent).count()
+    answer = client.post(f"/api/v1/counters/{counter_id(any_app, '4')}/call-next", headers=auth)
+    assert answer.status_code == 409 and answer.get_json()["error"] == "counter_paused"
+    with any_app.app_context():
+        assert db.session.query(QueueEvent).count() == paused_at
+
+
+def test_two_finishes_of_one_ticket_at_once_finish_it_once_on_postgresql(pg_app):
+    """Both finishes read the ticket as called; a third connection holds its row meanwhile,
+    so both then reach the update together. One finishes it, the other changes nothing and
+    is refused; one finished event, one closed segment."""
+    client = pg_app.test_client()
+    auth = bearer(token_for(pg_app, "supervisor"))
+    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+    client.post(f"/api/v1/counters/{counter_id(pg_app, '1')}/call-next", headers=auth)
+    url = make_url(pg_app.config["SQLALCHEMY_DATABASE_URI"])
+    with pg_app.app_context():
+        office_id = counter("1").office_id
+        engine = db.engine
+    outcomes: list[str] = []
+
+    def finisher() -> None:
+        try:
+            with pg_app.app_context(), transaction(engine, write=True,
+                                                   one_statement=True) as sql:
+                finish(sql, TicketByToken(token, office_id))
+            outcomes.append("finished")
+        except Exception as error:  # noqa: BLE001 - the test reads which
+            outcomes.append(getattr(error, "code", repr(error)))
+
+    place = {"host": url.host, "port": url.port, "user": url.username, "dbname": url.database}
+    with psycopg.connect(**place) as holder, \
+            psycopg.connect(**place, autocommit=True) as watcher:
+        holder.execute("SELECT id FROM ticket WHERE token = %s FOR UPDATE", (token,))
+        threads = [threading.Thread(target=finisher) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        waiting = 0
+        for _ in range(200):  # both are waiting for the held row
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()").fetchone()[0]
+            if waiting == 2:
+                break
+            threading.Event().wait(0.02)
+        assert waiting == 2
+        holder.rollback()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["finished", "invalid_transition"]
+    with pg_app.app_context():
+        kinds = db.session.scalars(select(QueueEvent.kind)).all()
+        assert kinds.count("finished") == 1
+        segment = db.session.scalars(select(VisitSegment)).one()
+        assert segment.outcome.value == "served"
+
+
+def test_a_one_statement_write_refuses_a_second_statement(pg_app):
+    """It runs without a block: a second statement would commit on its own."""
+    with pg_app.app_context():
+        with pytest.raises(RuntimeError, match="second"), \
+                transaction(db.engine, write=True, one_statement=True) as sql:
+            sql.execute(Prepared(select(1)))
+            sql.execute(Prepared(select(2)))
+
+
+def round_trips(app, send) -> list[int]:
+    """Round trips to PostgreSQL of each request send() makes through the test client, read
+    from libpq's trace of the pooled connections: a Sync ends each extended-protocol exchange,
+    a Query is one simple-protocol statement (BEGIN, COMMIT)."""
+    with app.app_context():
+        engine = db.engine
+    trace = tempfile.NamedTemporaryFile(suffix=".trace", delete=False)
+    traced: list = []
+
+    def on_checkout(dbapi_connection, record, proxy):
+        if dbapi_connection not in traced:
+            dbapi_connection.pgconn.trace(trace.fileno())
+            traced.append(dbapi_connection)
+
+    event.listen(engine, "checkout", on_checkout)
+    counts = []
+    try:
+        for request in send:
+            start = os.fstat(trace.fileno()).st_size
+            request()
+            with open(trace.name, encoding="utf-8", errors="replace") as lines:
+                lines.seek(start)
+                counts.append(sum(1 for line in lines
+                                  if "\tF\t" in line and ("\tSync" in line or "\tQuery" in line)))
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+        for connection in traced:
+            connection.pgconn.untrace()
+        trace.close()
+        os.unlink(trace.name)
+    return counts
+
+
+def test_a_call_and_its_finish_are_two_round_trips_each_on_postgresql(pg_app):
+    """The bearer token's check, then the action with its answer: the office's id is known
+    after the first request, and nothing is read after the action."""
+    client = pg_app.test_client()
+    auth = bearer(token_for(pg_app, "supervisor"))
+    desk = counter_id(pg_app, "1")
+    tokens = [client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+              for _ in range(2)]
+    client.post(f"/api/v1/counters/{desk}/call-next", headers=auth)  # the office is read once
+    client.post(f"/api/v1/tickets/{tokens[0]}/finish", headers=auth)
+    answers = []
+    counts = round_trips(pg_app, [
+        lambda: answers.append(client.post(f"/api/v1/counters/{desk}/call-next", headers=auth)),
+        lambda: answers.append(client.post(f"/api/v1/tickets/{tokens[1]}/finish",
+                                           headers=auth))])
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[1].get_json()["ticket"]["status"] == TicketStatus.FINISHED.value
+    assert counts == [2, 2]
+
+
+def test_a_double_tap_over_http_issues_one_ticket_and_loses_no_number(any_app):
+    """Sixteen requests with one idempotency key at once: one ticket (201), fifteen answers
+    with it (200); on PostgreSQL the issue takes no lock on the key and the losers' numbers
+    are given back, so the next ticket is the next number."""
+    barrier = threading.Barrier(16)
+    answers: list[tuple[int, dict]] = []
+
+    with running(any_app, threads=32) as base:
+        def tap() -> None:
+            client = Client(base)
+            barrier.wait()
+            answers.append(client.post("/api/v1/tickets", {"service": "REG-BIRTH",
+                                                           "idempotency_key": "same-tap"}))
+            client.close()
+
+        threads = [threading.Thread(target=tap) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        kiosk = Client(base)
+        after = kiosk.post("/api/v1/tickets", {"service": "REG-BIRTH"})
+        kiosk.close()
+    assert sorted(status for status, _ in answers) == [200] * 15 + [201]
+    assert {data["token"] for _, data in answers} == {answers[0][1]["token"]}
+    assert answers[0][1]["number"] == "A001"
+    assert after[0] == 201 and after[1]["number"] == "A002"
+
+
+def test_people_ahead_of_a_new_ticket_is_what_a_read_counts(any_app):
+    client = any_app.test_client()
+    auth = bearer(token_for(any_app, "supervisor"))
+    issued = []
+    for priority in (False, False, "monk", False, "elderly", False):
+        issued.append(client.post("/api/v1/tickets", json={"service": "REG-BIRTH",
+                                                           "priority": priority}).get_json())
+        assert [t["people_ahead"] for t in issued[-1:]] == [
+            client.get(f"/api/v1/tickets/{issued[-1]['token']}").get_json()["people_ahead"]]
+    assert [t["people_ahead"] for t in issued] == [0, 1, 0, 3, 1, 5]
+    called = client.post(f"/api/v1/counters/{counter_id(any_app, '1')}/call-next",
+                         headers=auth).get_json()["ticket"]
+    assert called["number"] == issued[2]["number"]  # the priority lane first: the monk
+    client.post(f"/api/v1/tickets/{called['token']}/transfer", headers=auth,
+                json={"service": "REG-BIRTH", "position": "front"})
+    late = client.post("/api/v1/tickets", json={"service": "REG-BIRTH",
+                                                "priority": "pregnant"}).get_json()
+    # the monk, back at the front, and the elderly visitor are ahead of it
+    assert late["people_ahead"] == 2 == client.get(
+        f"/api/v1/tickets/{late['token']}").get_json()["people_ahead"]
