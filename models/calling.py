@@ -27,6 +27,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -232,8 +233,12 @@ def _check_counter(counter, counter_office_id: int | None, counter_id: int,
         raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
                          "This counter is paused")
     if counter.busy_with is not None:
-        raise QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
-                         "Finish the current ticket before calling the next one")
+        raise _busy()
+
+
+def _busy() -> QueueError:
+    return QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
+                      "Finish the current ticket before calling the next one")
 
 
 def _claim_in_one_statement(sql: Sql, counter_id: int, office_id: int, staff_id: int | None,
@@ -241,10 +246,17 @@ def _claim_in_one_statement(sql: Sql, counter_id: int, office_id: int, staff_id:
     """claim_next on PostgreSQL: CALL_NEXT_IN_ONE, which claims only when the checks above
     pass, so they are made on its answer; the called ticket's document is kept for the
     answer (Sql.documents)."""
-    row = sql.first(CALL_NEXT_IN_ONE[priority_ratio > 0], {
-        "counter_id": counter_id, "at_counter": counter_id, "at_office": office_id,
-        "day": day, "day_start": day_start(day), "ratio": max(priority_ratio, 0),
-        "staff_id": staff_id, "now": now, "created_at": now_utc()})
+    try:
+        row = sql.first(CALL_NEXT_IN_ONE[priority_ratio > 0], {
+            "counter_id": counter_id, "at_counter": counter_id, "at_office": office_id,
+            "day": day, "day_start": day_start(day), "ratio": max(priority_ratio, 0),
+            "staff_id": staff_id, "now": now, "created_at": now_utc()})
+    except IntegrityError as error:
+        # Another call of this counter claimed a ticket since this one read the counter
+        # free: ux_ticket_counter_active refused the second (nothing of it was written).
+        if getattr(error.orig.diag, "constraint_name", None) != "ux_ticket_counter_active":
+            raise
+        raise _busy() from error
     if row is None or row.id is None:  # nothing written: why not, or nobody waits
         _check_counter(row, row.counter_office_id if row else None, counter_id, office_id)
         return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, now_utc
@@ -44,7 +44,7 @@ class UnknownTicket(QueueError):
 # A ticket with its counter and its open segment: what every action checks first.
 _AT_COUNTER = (
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.number, TICKETS.c.status,
-           TICKETS.c.counter_id, COUNTERS.c.label.label("counter_label"),
+           TICKETS.c.counter_id, TICKETS.c.queued_at, COUNTERS.c.label.label("counter_label"),
            SERVICES.c.code.label("service_code"), SEGMENTS.c.id.label("segment_id"),
            SEGMENTS.c.recalls)
     .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
@@ -59,6 +59,12 @@ _UPDATE_SEGMENT = update(SEGMENTS).where(SEGMENTS.c.id == bindparam("segment_id"
 UPDATE_TICKET = Prepared(update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id")),
                          values_from_parameters=True)
 UPDATE_SEGMENT = Prepared(_UPDATE_SEGMENT, values_from_parameters=True)
+UPDATE_TICKET_AT_COUNTER = Prepared(
+    update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id"),
+                          or_(*(TICKETS.c.status == status for status in ACTIVE)),
+                          TICKETS.c.counter_id == bindparam("at_counter"),
+                          TICKETS.c.queued_at == bindparam("queued", type_=UTCDateTime)),
+    values_from_parameters=True)
 
 
 def _served_since(segment):
@@ -97,7 +103,15 @@ ONE_STATEMENT = {(verb, by_token): Prepared(action_statement(action, by_token))
                  for verb, action in IN_ONE_STATEMENT.items() for by_token in (False, True)}
 
 
-def _refused(status: TicketStatus, action_th: str, action_en: str) -> QueueError:
+def _refused(status: TicketStatus | None, action_th: str, action_en: str) -> QueueError:
+    """The action is not for a ticket in this state (None: another action changed the
+    ticket at the same moment, and this one found it changed)."""
+    if status is None:
+        return QueueError("invalid_transition",
+                          f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้เพิ่งถูกเปลี่ยนสถานะพร้อมกัน "
+                          "กรุณาโหลดข้อมูลใหม่",
+                          f"Cannot {action_en}: another action changed the ticket at the same "
+                          "moment; reload it")
     return QueueError("invalid_transition",
                       f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {status.value}",
                       f"Cannot {action_en} a ticket that is {status.value}")
@@ -134,8 +148,11 @@ def _in_one_statement(session: Session | Sql, ticket: Any, verb: str, action_th:
         **key, "now": now or now_utc(), "created_at": now_utc()})
     if row is None:
         raise UnknownTicket()
-    if row.id is None:  # nothing written
-        raise _refused(row.found_status, action_th, action_en)
+    if row.id is None:  # nothing written: refused at the start, or changed meanwhile
+        found = row.found_status
+        allowed = IN_ONE_STATEMENT[verb].allowed
+        raise _refused(None if found in allowed and row.found_segment else found, action_th,
+                       action_en)
     sql.kinds.add(IN_ONE_STATEMENT[verb].kind)
     sql.documents[row.id] = document_of(row)
     refresh_loaded(session, row.id)
@@ -143,12 +160,18 @@ def _in_one_statement(session: Session | Sql, ticket: Any, verb: str, action_th:
 
 
 def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime,
-           **ticket_values) -> None:
-    """End the open segment with outcome; the ticket leaves the counter."""
+           action_th: str, action_en: str, **ticket_values) -> None:
+    """End the open segment with outcome; the ticket leaves the counter. The ticket's row
+    first, and only while it is still at the counter with that visit: on PostgreSQL a
+    concurrent action on it (models/one_statement.py locks the ticket first too) either went
+    before, and this one is refused, or waits for this one."""
     sql = Sql.of(session)
+    if not sql.execute(UPDATE_TICKET_AT_COUNTER, {
+            "ticket_id": state.id, "at_counter": state.counter_id, "queued": state.queued_at,
+            "counter_id": None, **ticket_values}):
+        raise _refused(None, action_th, action_en)
     sql.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
         "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
-    sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "counter_id": None, **ticket_values})
 
 
 def recall(session: Session | Sql, ticket: Any) -> int:
@@ -185,8 +208,8 @@ def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None) ->
     now = now or now_utc()
     state = _require(session, ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก",
                      "mark no-show")
-    _close(session, state, SegmentOutcome.NO_SHOW, now, status=TicketStatus.NO_SHOW,
-           finished_at=now)
+    _close(session, state, SegmentOutcome.NO_SHOW, now, "บันทึกว่าไม่มาตามเรียก", "mark no-show",
+           status=TicketStatus.NO_SHOW, finished_at=now)
     record_event(session, state, "no_show", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
     return state.id
@@ -198,8 +221,8 @@ def finish(session: Session | Sql, ticket: Any, now: datetime | None = None) -> 
         return done
     now = now or now_utc()
     state = _require(session, ticket, ACTIVE, "จบงาน", "finish")
-    _close(session, state, SegmentOutcome.SERVED, now, status=TicketStatus.FINISHED,
-           finished_at=now)
+    _close(session, state, SegmentOutcome.SERVED, now, "จบงาน", "finish",
+           status=TicketStatus.FINISHED, finished_at=now)
     record_event(session, state, "finished", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
     return state.id
@@ -213,7 +236,8 @@ def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceR
         raise QueueError("service_unavailable", "งานบริการปลายทางไม่เปิดให้บริการ",
                          "The target service is not available")
     state = _require(session, ticket, ACTIVE, "โอนคิว", "transfer")
-    _close(session, state, SegmentOutcome.TRANSFERRED, now, service_id=to_service.id,
+    _close(session, state, SegmentOutcome.TRANSFERRED, now, "โอนคิว", "transfer",
+           service_id=to_service.id,
            status=TicketStatus.WAITING, queued_at=now, to_front=front)
     record_event(session, state, "transferred", state.counter_id, number=state.number,
                  service=to_service.code, from_service=state.service_code,

@@ -191,24 +191,33 @@ def action_statement(action: Action, by_token: bool) -> Select:
     """The action on the ticket of `token` (by_token) or of `ticket_id`, in the office
     `at_office`: only if the ticket is in one of the allowed states with an open segment.
 
-    Its row: the ticket as found (found_id, found_status; no row for a ticket
-    that does not exist here) and the document, whose `id` is None when the action did not
-    happen and nothing was written."""
+    Its row: the ticket as found at the start (found_id, found_status, found_segment; no
+    row for a ticket that does not exist here) and the document, whose `id` is None when the
+    action did not happen and nothing was written."""
     found = TICKETS.c.token == bindparam("token") if by_token else \
         TICKETS.c.id == bindparam("ticket_id")
     open_segment = (select(SEGMENTS.c.id).where(SEGMENTS.c.ticket_id == TICKETS.c.id,
                                                 SEGMENTS.c.finished_at.is_(None))
                     .order_by(SEGMENTS.c.id.desc()).limit(1).scalar_subquery())
     target = (select(TICKETS.c.id, TICKETS.c.status, TICKETS.c.counter_id,
-                     open_segment.label("segment_id"))
+                     TICKETS.c.queued_at, open_segment.label("segment_id"))
               .where(found, TICKETS.c.office_id == bindparam("at_office")).cte("target"))
-    # The ticket first: its row lock makes actions on it take turns, and the allowed states
-    # are checked again against its newest row. (An action that changes nothing on the
-    # ticket still sets a column to itself, for that lock.)
+
+    def as_found(column):
+        return select(target.c[column.key]).where(target.c.segment_id.is_not(None)) \
+            .scalar_subquery()
+
+    # The ticket first (transfer too, counter_actions._close): its row lock makes actions on
+    # it take turns, and what the action needs is checked again against its newest row: an
+    # allowed state, and still the visit the segment read at the start belongs to (a
+    # transfer moves queued_at; called again since, the ticket holds a newer segment).
+    # (An action that changes nothing on the ticket still sets a column to itself, for the
+    # lock.)
     changed = (update(TICKETS)
-               .where(TICKETS.c.id == select(target.c.id)
-                      .where(target.c.segment_id.is_not(None)).scalar_subquery(),
-                      or_(*(TICKETS.c.status == status for status in action.allowed)))
+               .where(TICKETS.c.id == as_found(TICKETS.c.id),
+                      or_(*(TICKETS.c.status == status for status in action.allowed)),
+                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at),
+                      TICKETS.c.counter_id == as_found(TICKETS.c.counter_id))
                .values(**(action.ticket_values or {"to_front": TICKETS.c.to_front}))
                .returning(*TICKETS.c).cte("changed"))
     segment = (update(SEGMENTS)
@@ -228,6 +237,7 @@ def action_statement(action: Action, by_token: bool) -> Select:
               "service": _of(SERVICES, acted.c.service_id, SERVICES.c.code)}
     event = _event(acted, action.kind,
                    {name: fields[name] for name in action.event_fields}).cte("event")
-    return _with_document([target.c.id.label("found_id"),
-                           target.c.status.label("found_status")], target, changed, segment) \
+    return _with_document([target.c.id.label("found_id"), target.c.status.label("found_status"),
+                           target.c.segment_id.label("found_segment")],
+                          target, changed, segment) \
         .add_cte(event)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,9 @@ class SegmentOutcome(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
+AT_A_COUNTER = "status IN ('called', 'serving')"
+
+
 class TicketSequence(Base):
     """The last number handed out per (office, prefix, business day); bumped by one UPSERT."""
 
@@ -73,6 +77,10 @@ class Ticket(Base):
         # Call-next's calling order, one lane at a time (models/calling.py, CLAIM).
         Index("ix_ticket_calling", "office_id", "business_day", "status", "to_front",
               "priority_reason", "queued_at", "id", "service_id"),
+        # A counter holds one ticket at a time, also when two calls of it race (migration
+        # 0011; call-next answers counter_busy).
+        Index("ux_ticket_counter_active", "counter_id", unique=True,
+              sqlite_where=text(AT_A_COUNTER), postgresql_where=text(AT_A_COUNTER)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

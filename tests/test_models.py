@@ -11,9 +11,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from models import Base, Section, Service, ServiceStep, Staff, StepKind, db
+from models import Base, Section, Service, ServiceStep, Staff, StepKind, TicketStatus, db
 from models.schema import alembic_config
 from models.staff import PasswordRuleError, check_password_rules
+from tests.queue_helpers import counter, issue
 from web.office import current_office
 
 
@@ -68,6 +69,30 @@ def test_migration_0010_adds_the_calling_order_index_and_back(empty_app):
         assert "ix_ticket_calling" not in ticket_indexes()
         command.upgrade(alembic_config(), "head")
         assert ticket_indexes()["ix_ticket_calling"] == calling
+
+
+def test_migration_0011_lets_a_counter_hold_one_ticket_and_back(empty_app):
+    def ticket_indexes() -> dict[str, bool]:
+        return {i["name"]: bool(i["unique"]) for i in inspect(db.engine).get_indexes("ticket")}
+
+    with empty_app.app_context():
+        assert ticket_indexes()["ux_ticket_counter_active"] is True
+        command.downgrade(alembic_config(), "0010")
+        assert "ux_ticket_counter_active" not in ticket_indexes()
+        command.upgrade(alembic_config(), "head")
+        assert ticket_indexes()["ux_ticket_counter_active"] is True
+
+
+def test_a_counter_holds_one_called_ticket_but_any_number_of_finished_ones(app):
+    with app.app_context():
+        first, second, third = (issue("REG-BIRTH") for _ in range(3))
+        desk = counter("1")
+        for ticket, status in ((first, TicketStatus.FINISHED), (second, TicketStatus.CALLED)):
+            ticket.counter_id, ticket.status = desk.id, status
+        db.session.flush()
+        third.counter_id, third.status = desk.id, TicketStatus.SERVING
+        with pytest.raises(IntegrityError):
+            db.session.flush()
 
 
 def test_service_code_is_unique_per_office(app):
