@@ -243,9 +243,10 @@ def issue(
                 "created_at": now_utc()})
         except IntegrityError as error:
             # Alone (its own transaction, transaction(one_statement=True)) the statement takes
-            # no lock on the key: a retry racing the first tap waits for it at the key's
-            # unique index and then fails whole, its number given back with it. The ticket
-            # the first one issued is the answer.
+            # no lock on the key: a retry racing the first tap waits for it (at the day's
+            # number row of the prefix, or at the key's unique index), then fails whole at
+            # that index, its number given back with it. The first tap's ticket is the
+            # answer. (A retry of a ticket issued long ago takes that path too: rare.)
             if not alone or getattr(error.orig.diag, "constraint_name", None) != KEY_CONSTRAINT:
                 raise
             return sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
