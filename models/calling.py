@@ -199,7 +199,9 @@ def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id
     """Claim the next ticket in calling order for a counter of the office; returns its id,
     or None when nobody waits. An unknown or inactive counter is an UnknownCounter.
 
-    Call begin_write() first (or run in a write transaction()); the caller commits.
+    Call begin_write() first (or run in a write transaction()); the caller commits, or rolls
+    back after a QueueError (on PostgreSQL a call that lost a race for its counter fails in
+    the database, which ends the transaction's use).
     """
     flush(session)  # a pause just made through the ORM is what the check below must see
     sql = Sql.of(session)

@@ -62,7 +62,6 @@ UPDATE_SEGMENT = Prepared(_UPDATE_SEGMENT, values_from_parameters=True)
 UPDATE_TICKET_AT_COUNTER = Prepared(
     update(TICKETS).where(TICKETS.c.id == bindparam("ticket_id"),
                           or_(*(TICKETS.c.status == status for status in ACTIVE)),
-                          TICKETS.c.counter_id == bindparam("at_counter"),
                           TICKETS.c.queued_at == bindparam("queued", type_=UTCDateTime)),
     values_from_parameters=True)
 
@@ -162,13 +161,15 @@ def _in_one_statement(session: Session | Sql, ticket: Any, verb: str, action_th:
 def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime,
            action_th: str, action_en: str, **ticket_values) -> None:
     """End the open segment with outcome; the ticket leaves the counter. The ticket's row
-    first, and only while it is still at the counter with that visit: on PostgreSQL a
-    concurrent action on it (models/one_statement.py locks the ticket first too) either went
-    before, and this one is refused, or waits for this one."""
+    first, and only while it is still at a counter in the queue entry `state` read (every
+    transfer sets queued_at anew): on PostgreSQL a concurrent action on it
+    (models/one_statement.py locks the ticket first too) either went before, and this one is
+    refused, or waits for this one. (The states each action allows were checked in the same
+    transaction; on SQLite nothing can come between.)"""
     sql = Sql.of(session)
     if not sql.execute(UPDATE_TICKET_AT_COUNTER, {
-            "ticket_id": state.id, "at_counter": state.counter_id, "queued": state.queued_at,
-            "counter_id": None, **ticket_values}):
+            "ticket_id": state.id, "queued": state.queued_at, "counter_id": None,
+            **ticket_values}):
         raise _refused(None, action_th, action_en)
     sql.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
         "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})

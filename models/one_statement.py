@@ -209,15 +209,15 @@ def action_statement(action: Action, by_token: bool) -> Select:
 
     # The ticket first (transfer too, counter_actions._close): its row lock makes actions on
     # it take turns, and what the action needs is checked again against its newest row: an
-    # allowed state, and still the visit the segment read at the start belongs to (a
-    # transfer moves queued_at; called again since, the ticket holds a newer segment).
+    # allowed state, and still the queue entry the segment read at the start belongs to
+    # (every transfer sets queued_at anew; transferred and called again since, the ticket
+    # holds a newer segment than that one).
     # (An action that changes nothing on the ticket still sets a column to itself, for the
     # lock.)
     changed = (update(TICKETS)
                .where(TICKETS.c.id == as_found(TICKETS.c.id),
                       or_(*(TICKETS.c.status == status for status in action.allowed)),
-                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at),
-                      TICKETS.c.counter_id == as_found(TICKETS.c.counter_id))
+                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at))
                .values(**(action.ticket_values or {"to_front": TICKETS.c.to_front}))
                .returning(*TICKETS.c).cte("changed"))
     segment = (update(SEGMENTS)

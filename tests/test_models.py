@@ -83,6 +83,27 @@ def test_migration_0011_lets_a_counter_hold_one_ticket_and_back(empty_app):
         assert ticket_indexes()["ux_ticket_counter_active"] is True
 
 
+def test_migration_0011_names_the_tickets_a_counter_holds_twice_and_builds_nothing(app):
+    """Left by the race the index closes (PostgreSQL before it): the upgrade stops and says
+    which tickets, until staff have settled them."""
+    with app.app_context():
+        command.downgrade(alembic_config(), "0010")
+        first, second = issue("REG-BIRTH"), issue("REG-BIRTH")
+        desk = counter("1")
+        for ticket in (first, second):
+            ticket.counter_id, ticket.status = desk.id, TicketStatus.CALLED
+        db.session.commit()
+        with pytest.raises(RuntimeError, match=f"counter id {desk.id}: A001 .*A002"):
+            command.upgrade(alembic_config(), "head")
+        assert "ux_ticket_counter_active" not in {
+            i["name"] for i in inspect(db.engine).get_indexes("ticket")}
+        second.status = TicketStatus.NO_SHOW
+        db.session.commit()
+        command.upgrade(alembic_config(), "head")
+        assert "ux_ticket_counter_active" in {
+            i["name"] for i in inspect(db.engine).get_indexes("ticket")}
+
+
 def test_a_counter_holds_one_called_ticket_but_any_number_of_finished_ones(app):
     with app.app_context():
         first, second, third = (issue("REG-BIRTH") for _ in range(3))

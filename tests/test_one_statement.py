@@ -16,7 +16,7 @@ from models.base import begin_write
 from models.calling import claim_next
 from models.counter_actions import TicketByToken, finish, set_paused, transfer
 from models.sql import Prepared
-from models.tickets import FOLLOWED_EVENTS_LOCK, service_by_code
+from models.tickets import FOLLOWED_EVENTS_LOCK, QueueError, service_by_code
 from models.transactions import transaction
 from scripts.demo_server import running
 from tests.api_helpers import bearer, token_for
@@ -157,8 +157,9 @@ def wait_until_blocked(watcher: psycopg.Connection, sessions: int) -> None:
     raise AssertionError(f"{sessions} sessions never waited for the held row")
 
 
-def in_threads(*actions) -> list[str]:
-    """Run each action in a thread of its own; what each did ('done' or its error's code)."""
+def in_threads(*actions) -> tuple[list[str], list[threading.Thread]]:
+    """Start each action in a thread of its own: the list each fills with what it did
+    ('done' or its error's code), and the threads."""
     outcomes: list[str] = []
 
     def run(action) -> None:
@@ -256,9 +257,16 @@ def test_a_finish_that_finds_the_ticket_called_again_meanwhile_is_refused(pg_app
         office_id = counter("1").office_id
         engine = db.engine
 
+    refusals = []
+
     def finisher() -> None:
-        with pg_app.app_context(), transaction(engine, write=True, one_statement=True) as sql:
-            finish(sql, TicketByToken(token, office_id))
+        try:
+            with pg_app.app_context(), transaction(engine, write=True,
+                                                   one_statement=True) as sql:
+                finish(sql, TicketByToken(token, office_id))
+        except QueueError as error:
+            refusals.append(error)
+            raise
 
     with connect(pg_app) as holder, connect(pg_app, autocommit=True) as watcher:
         ticket_id = holder.execute("SELECT id FROM ticket WHERE token = %s FOR UPDATE",
@@ -277,6 +285,7 @@ def test_a_finish_that_finds_the_ticket_called_again_meanwhile_is_refused(pg_app
         for thread in threads:
             thread.join(timeout=30)
     assert outcomes == ["invalid_transition"]
+    assert "changed the ticket at the same moment" in refusals[0].message_en
     with pg_app.app_context():
         assert db.session.scalar(select(Ticket.status).where(Ticket.id == ticket_id)) == \
             TicketStatus.CALLED

@@ -22,6 +22,21 @@ AT_A_COUNTER = sa.text("status IN ('called', 'serving')")
 
 
 def upgrade() -> None:
+    # Before this index, that race on PostgreSQL may have left a counter holding two tickets:
+    # the index cannot be built then, and which visit is really at the counter is for staff
+    # to say, not for a migration to guess.
+    held = op.get_bind().execute(sa.text(
+        "SELECT counter_id, number, business_day FROM ticket WHERE counter_id IN ("
+        "  SELECT counter_id FROM ticket WHERE " + AT_A_COUNTER.text +
+        "  GROUP BY counter_id HAVING count(*) > 1) AND " + AT_A_COUNTER.text +
+        " ORDER BY counter_id, business_day, number")).all()
+    if held:
+        listed = "; ".join(f"counter id {row.counter_id}: {row.number} of {row.business_day}"
+                           for row in held)
+        raise RuntimeError(
+            "These counters hold more than one called or served ticket: " + listed + ". "
+            "Finish or mark as no-show all but one at each counter (staff console), then "
+            "run init-db again.")
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ux_ticket_counter_active', ['counter_id'], unique=True,
                               sqlite_where=AT_A_COUNTER, postgresql_where=AT_A_COUNTER)
