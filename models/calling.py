@@ -147,7 +147,10 @@ def _of_service(column, name: str):
 CLAIM = {first: Prepared(_claim_statement(first)) for first in (True, False)}
 INSERT_SEGMENT = Prepared(SEGMENTS.insert().inline(), values_from_parameters=True)
 # PostgreSQL: the check, the claim, its segment, its event and the answer in one statement
-# (models/one_statement.py); by whether the priority ratio counts (a ratio above 0).
+# (models/one_statement.py); by whether the priority ratio counts (a ratio above 0). A racing
+# call of the same counter waits at ux_ticket_counter_active for this one's COMMIT, so no
+# transaction may write a followed event (which holds the office's lock to COMMIT) and then
+# call next: the two would wait for each other.
 CALL_NEXT_IN_ONE = {counts: Prepared(call_next_statement(COUNTER_STATE.statement, _in_turn,
                                                          counts)) for counts in (True, False)}
 
