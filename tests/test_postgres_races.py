@@ -55,29 +55,63 @@ def in_threads(*actions) -> tuple[list[str], list[threading.Thread]]:
     return outcomes, threads
 
 
+def held_open(app, hold: str, values: tuple, actions, meanwhile=None) -> list[str]:
+    """Run the actions while a third connection holds what `hold` locks, until they all wait
+    for it; then let go (rollback), or first run meanwhile(holder) and commit. What each
+    action did."""
+    with connect(app) as holder, connect(app, autocommit=True) as watcher:
+        holder.execute(hold, values)
+        outcomes, threads = in_threads(*actions)
+        wait_until_blocked(watcher, len(actions))
+        if meanwhile is None:
+            holder.rollback()
+        else:
+            meanwhile(holder)
+            holder.commit()
+        for thread in threads:
+            thread.join(timeout=30)
+    return outcomes
+
+
+HOLD_TICKET = "SELECT id FROM ticket WHERE token = %s FOR UPDATE"
+
+
+class CalledTicket:
+    """A ticket issued and called at counter 1, and the actions the tests race on it."""
+
+    def __init__(self, app) -> None:
+        client = app.test_client()
+        auth = bearer(token_for(app, "supervisor"))
+        self.token = client.post("/api/v1/tickets",
+                                 json={"service": "REG-BIRTH"}).get_json()["token"]
+        client.post(f"/api/v1/counters/{counter_id(app, '1')}/call-next", headers=auth)
+        with app.app_context():
+            self.office_id = counter("1").office_id
+            self.engine = db.engine
+        self.app = app
+        self.refusals: list[QueueError] = []
+
+    def finish(self) -> None:
+        try:
+            with self.app.app_context(), transaction(self.engine, write=True,
+                                                     one_statement=True) as sql:
+                finish(sql, TicketByToken(self.token, self.office_id))
+        except QueueError as error:
+            self.refusals.append(error)
+            raise
+
+    def transfer(self) -> None:
+        with self.app.app_context(), transaction(self.engine, write=True) as sql:
+            transfer(sql, TicketByToken(self.token, self.office_id),
+                     service_by_code(sql, self.office_id, "REV-LANDTAX"), front=False)
+
+
 def test_two_finishes_of_one_ticket_at_once_finish_it_once_on_postgresql(pg_app):
     """Both finishes read the ticket as called; a third connection holds its row meanwhile,
     so both then reach the update together. One finishes it, the other changes nothing and
     is refused; one finished event, one closed segment."""
-    client = pg_app.test_client()
-    auth = bearer(token_for(pg_app, "supervisor"))
-    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
-    client.post(f"/api/v1/counters/{counter_id(pg_app, '1')}/call-next", headers=auth)
-    with pg_app.app_context():
-        office_id = counter("1").office_id
-        engine = db.engine
-
-    def finisher() -> None:
-        with pg_app.app_context(), transaction(engine, write=True, one_statement=True) as sql:
-            finish(sql, TicketByToken(token, office_id))
-
-    with connect(pg_app) as holder, connect(pg_app, autocommit=True) as watcher:
-        holder.execute("SELECT id FROM ticket WHERE token = %s FOR UPDATE", (token,))
-        outcomes, threads = in_threads(finisher, finisher)
-        wait_until_blocked(watcher, 2)
-        holder.rollback()
-        for thread in threads:
-            thread.join(timeout=30)
+    ticket = CalledTicket(pg_app)
+    outcomes = held_open(pg_app, HOLD_TICKET, (ticket.token,), [ticket.finish, ticket.finish])
     assert sorted(outcomes) == ["done", "invalid_transition"]
     with pg_app.app_context():
         kinds = db.session.scalars(select(QueueEvent.kind)).all()
@@ -90,34 +124,13 @@ def test_a_finish_and_a_transfer_at_once_take_turns_on_postgresql(pg_app):
     """Both wait at the ticket's row, held by a third connection; then one goes first and
     the other is refused, and neither deadlocks on the segment (the transfer locks the
     ticket first, as the one-statement finish does)."""
-    client = pg_app.test_client()
-    auth = bearer(token_for(pg_app, "supervisor"))
-    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
-    client.post(f"/api/v1/counters/{counter_id(pg_app, '1')}/call-next", headers=auth)
-    with pg_app.app_context():
-        office_id = counter("1").office_id
-        engine = db.engine
-
-    def finisher() -> None:
-        with pg_app.app_context(), transaction(engine, write=True, one_statement=True) as sql:
-            finish(sql, TicketByToken(token, office_id))
-
-    def transferrer() -> None:
-        with pg_app.app_context(), transaction(engine, write=True) as sql:
-            transfer(sql, TicketByToken(token, office_id),
-                     service_by_code(sql, office_id, "REV-LANDTAX"), front=False)
-
-    with connect(pg_app) as holder, connect(pg_app, autocommit=True) as watcher:
-        holder.execute("SELECT id FROM ticket WHERE token = %s FOR UPDATE", (token,))
-        outcomes, threads = in_threads(finisher, transferrer)
-        wait_until_blocked(watcher, 2)
-        holder.rollback()
-        for thread in threads:
-            thread.join(timeout=30)
+    ticket = CalledTicket(pg_app)
+    outcomes = held_open(pg_app, HOLD_TICKET, (ticket.token,),
+                         [ticket.finish, ticket.transfer])
     assert sorted(outcomes) == ["done", "invalid_transition"]
     with pg_app.app_context():
         segment = db.session.scalars(select(VisitSegment)).one()
-        status = db.session.scalar(select(Ticket.status).where(Ticket.token == token))
+        status = db.session.scalar(select(Ticket.status).where(Ticket.token == ticket.token))
         kinds = db.session.scalars(select(QueueEvent.kind)
                                    .where(QueueEvent.kind != "issued")).all()
     assert (status, segment.outcome.value, kinds) in [
@@ -128,49 +141,27 @@ def test_a_finish_and_a_transfer_at_once_take_turns_on_postgresql(pg_app):
 def test_a_finish_that_finds_the_ticket_called_again_meanwhile_is_refused(pg_app):
     """While a finish waits at the ticket's row, the visit is transferred and called again
     (a newer segment): the finish must not finish the ticket with that segment open."""
-    client = pg_app.test_client()
-    auth = bearer(token_for(pg_app, "supervisor"))
-    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
-    desk = counter_id(pg_app, "1")
-    client.post(f"/api/v1/counters/{desk}/call-next", headers=auth)
-    with pg_app.app_context():
-        office_id = counter("1").office_id
-        engine = db.engine
+    ticket = CalledTicket(pg_app)
 
-    refusals = []
-
-    def finisher() -> None:
-        try:
-            with pg_app.app_context(), transaction(engine, write=True,
-                                                   one_statement=True) as sql:
-                finish(sql, TicketByToken(token, office_id))
-        except QueueError as error:
-            refusals.append(error)
-            raise
-
-    with connect(pg_app) as holder, connect(pg_app, autocommit=True) as watcher:
-        ticket_id = holder.execute("SELECT id FROM ticket WHERE token = %s FOR UPDATE",
-                                   (token,)).fetchone()[0]
-        outcomes, threads = in_threads(finisher)
-        wait_until_blocked(watcher, 1)
-        # A transfer and the next call of the same visit, as one transaction.
+    def transfer_and_call_again(holder: psycopg.Connection) -> None:
+        """A transfer and the next call of the same visit, as one transaction."""
         holder.execute("UPDATE visit_segment SET finished_at = now(), outcome = 'transferred' "
-                       "WHERE ticket_id = %s AND finished_at IS NULL", (ticket_id,))
+                       "WHERE finished_at IS NULL")
         holder.execute("INSERT INTO visit_segment (ticket_id, service_id, section_id, "
                        "counter_id, called_at, recalls) SELECT id, service_id, "
                        "(SELECT section_id FROM service WHERE service.id = service_id), "
-                       "counter_id, now(), 0 FROM ticket WHERE id = %s", (ticket_id,))
-        holder.execute("UPDATE ticket SET queued_at = now() WHERE id = %s", (ticket_id,))
-        holder.commit()
-        for thread in threads:
-            thread.join(timeout=30)
+                       "counter_id, now(), 0 FROM ticket WHERE token = %s", (ticket.token,))
+        holder.execute("UPDATE ticket SET queued_at = now() WHERE token = %s", (ticket.token,))
+
+    outcomes = held_open(pg_app, HOLD_TICKET, (ticket.token,), [ticket.finish],
+                         transfer_and_call_again)
     assert outcomes == ["invalid_transition"]
-    assert "changed the ticket at the same moment" in refusals[0].message_en
+    assert "changed the ticket at the same moment" in ticket.refusals[0].message_en
     with pg_app.app_context():
-        assert db.session.scalar(select(Ticket.status).where(Ticket.id == ticket_id)) == \
-            TicketStatus.CALLED
+        assert db.session.scalar(select(Ticket.status).where(
+            Ticket.token == ticket.token)) == TicketStatus.CALLED
         open_segments = db.session.scalars(select(VisitSegment).where(
-            VisitSegment.ticket_id == ticket_id, VisitSegment.finished_at.is_(None))).all()
+            VisitSegment.finished_at.is_(None))).all()
         assert len(open_segments) == 1
 
 
@@ -190,14 +181,8 @@ def test_two_calls_of_one_counter_at_once_call_one_ticket_on_postgresql(pg_app):
         with pg_app.app_context(), transaction(engine, write=True, one_statement=True) as sql:
             claim_next(sql, desk_id, office_id, None)
 
-    with connect(pg_app) as holder, connect(pg_app, autocommit=True) as watcher:
-        holder.execute("SELECT pg_advisory_xact_lock(%s, %s)",
-                       (FOLLOWED_EVENTS_LOCK, office_id))
-        outcomes, threads = in_threads(caller, caller)
-        wait_until_blocked(watcher, 2)
-        holder.rollback()
-        for thread in threads:
-            thread.join(timeout=30)
+    outcomes = held_open(pg_app, "SELECT pg_advisory_xact_lock(%s, %s)",
+                         (FOLLOWED_EVENTS_LOCK, office_id), [caller, caller])
     assert sorted(outcomes) == ["counter_busy", "done"]
     with pg_app.app_context():
         statuses = sorted(s.value for s in db.session.scalars(select(Ticket.status)))
