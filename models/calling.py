@@ -35,7 +35,7 @@ from models.base import UTCDateTime, day_start, now_utc
 from models.catalog import Service
 from models.one_statement import call_next_statement, document_of
 from models.queue import Ticket, TicketStatus, VisitSegment
-from models.sql import Prepared, Sql, flush, orm_session
+from models.sql import Prepared, Sql, flush, orm_session, violates
 from models.staff import Counter, Staff, counter_service
 from models.tickets import QueueError, business_day, record_event
 
@@ -259,13 +259,20 @@ def _claim_in_one_statement(sql: Sql, counter_id: int, office_id: int, staff_id:
     except IntegrityError as error:
         # Another call of this counter claimed a ticket since this one read the counter
         # free: ux_ticket_counter_active refused the second (nothing of it was written).
-        if getattr(error.orig.diag, "constraint_name", None) != "ux_ticket_counter_active":
+        if not violates(error, "ux_ticket_counter_active"):
             raise
         raise _busy() from error
     if row is None or row.id is None:  # nothing written: why not, or nobody waits
         _check_counter(row, row.counter_office_id if row else None, counter_id, office_id)
         return None
-    sql.kinds.add("called")
+    return acted_in_one_statement(sql, row, "called")
+
+
+def acted_in_one_statement(sql: Sql, row, kind: str) -> int:
+    """After a one-statement action that wrote (models/one_statement.py): its event kind for
+    the listeners, its ticket's document for the answer (Sql.documents), objects the session
+    holds read again; the ticket's id."""
+    sql.kinds.add(kind)
     sql.documents[row.id] = document_of(row)
     refresh_loaded(sql, row.id)
     return row.id

@@ -18,9 +18,17 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, now_utc
-from models.calling import ACTIVE, COUNTERS, SEGMENTS, SERVICES, TICKETS, refresh_loaded
+from models.calling import (
+    ACTIVE,
+    COUNTERS,
+    SEGMENTS,
+    SERVICES,
+    TICKETS,
+    acted_in_one_statement,
+    refresh_loaded,
+)
 from models.catalog import Service
-from models.one_statement import Action, action_statement, document_of
+from models.one_statement import Action, action_statement
 from models.queue import SegmentOutcome, TicketStatus
 from models.sql import Prepared, Sql, flush
 from models.staff import Counter
@@ -79,9 +87,13 @@ CLOSE_SEGMENT = {
 
 
 
+# Each action's name in the refusals, Thai and English.
+NAMES = {"recall": ("เรียกซ้ำ", "recall"), "start": ("เริ่มให้บริการ", "start serving"),
+         "no-show": ("บันทึกว่าไม่มาตามเรียก", "mark no-show"), "finish": ("จบงาน", "finish"),
+         "transfer": ("โอนคิว", "transfer")}
 _NOW = bindparam("now", type_=UTCDateTime)
-# The actions as one statement each on PostgreSQL (their Python twins are below: same states,
-# same changes, same events).
+# The actions as one statement each on PostgreSQL; their steps below take the same states
+# from here and make the same changes and events.
 IN_ONE_STATEMENT = {
     "recall": Action("recalled", (TicketStatus.CALLED,), ("number", "counter", "service"),
                      lambda segment: {"recalls": segment.recalls + 1}, {}),
@@ -102,9 +114,10 @@ ONE_STATEMENT = {(verb, by_token): Prepared(action_statement(action, by_token))
                  for verb, action in IN_ONE_STATEMENT.items() for by_token in (False, True)}
 
 
-def _refused(status: TicketStatus | None, action_th: str, action_en: str) -> QueueError:
+def _refused(status: TicketStatus | None, verb: str) -> QueueError:
     """The action is not for a ticket in this state (None: another action changed the
     ticket at the same moment, and this one found it changed)."""
+    action_th, action_en = NAMES[verb]
     if status is None:
         return QueueError("invalid_transition",
                           f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้เพิ่งถูกเปลี่ยนสถานะพร้อมกัน "
@@ -116,9 +129,11 @@ def _refused(status: TicketStatus | None, action_th: str, action_en: str) -> Que
                       f"Cannot {action_en} a ticket that is {status.value}")
 
 
-def _require(session: Session | Sql, ticket: Any, allowed: tuple[TicketStatus, ...], action_th: str,
-             action_en: str):
-    """The ticket's state (AT_COUNTER), if it allows the action; else a QueueError."""
+def _require(session: Session | Sql, ticket: Any, verb: str,
+             allowed: tuple[TicketStatus, ...] | None = None):
+    """The ticket's state (AT_COUNTER), if it allows the action (the states of
+    IN_ONE_STATEMENT[verb] unless given); else a QueueError."""
+    allowed = allowed or IN_ONE_STATEMENT[verb].allowed
     flush(session)
     if isinstance(ticket, TicketByToken):
         state = Sql.of(session).first(AT_COUNTER_BY_TOKEN, {"token": ticket.token,
@@ -128,12 +143,12 @@ def _require(session: Session | Sql, ticket: Any, allowed: tuple[TicketStatus, .
     else:
         state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
     if state.status not in allowed or state.segment_id is None:
-        raise _refused(state.status, action_th, action_en)
+        raise _refused(state.status, verb)
     return state
 
 
-def _in_one_statement(session: Session | Sql, ticket: Any, verb: str, action_th: str,
-                      action_en: str, now: datetime | None = None) -> int | None:
+def _in_one_statement(session: Session | Sql, ticket: Any, verb: str,
+                      now: datetime | None = None) -> int | None:
     """On PostgreSQL: the action as one statement; returns the ticket's id, or raises the
     error of why nothing was written. Elsewhere None (the caller goes step by step)."""
     sql = Sql.of(session)
@@ -150,16 +165,12 @@ def _in_one_statement(session: Session | Sql, ticket: Any, verb: str, action_th:
     if row.id is None:  # nothing written: refused at the start, or changed meanwhile
         found = row.found_status
         allowed = IN_ONE_STATEMENT[verb].allowed
-        raise _refused(None if found in allowed and row.found_segment else found, action_th,
-                       action_en)
-    sql.kinds.add(IN_ONE_STATEMENT[verb].kind)
-    sql.documents[row.id] = document_of(row)
-    refresh_loaded(session, row.id)
-    return row.id
+        raise _refused(None if found in allowed and row.found_segment else found, verb)
+    return acted_in_one_statement(sql, row, IN_ONE_STATEMENT[verb].kind)
 
 
-def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime,
-           action_th: str, action_en: str, **ticket_values) -> None:
+def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime, verb: str,
+           **ticket_values) -> None:
     """End the open segment with outcome; the ticket leaves the counter. The ticket's row
     first, and only while it is still at a counter in the queue entry `state` read (every
     transfer sets queued_at anew): on PostgreSQL a concurrent action on it
@@ -170,16 +181,16 @@ def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime
     if not sql.execute(UPDATE_TICKET_AT_COUNTER, {
             "ticket_id": state.id, "queued": state.queued_at, "counter_id": None,
             **ticket_values}):
-        raise _refused(None, action_th, action_en)
+        raise _refused(None, verb)
     sql.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
         "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
 
 
 def recall(session: Session | Sql, ticket: Any) -> int:
-    done = _in_one_statement(session, ticket, "recall", "เรียกซ้ำ", "recall")
+    done = _in_one_statement(session, ticket, "recall")
     if done is not None:
         return done
-    state = _require(session, ticket, (TicketStatus.CALLED,), "เรียกซ้ำ", "recall")
+    state = _require(session, ticket, "recall")
     Sql.of(session).execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
                                              "recalls": state.recalls + 1})
     record_event(session, state, "recalled", state.counter_id, number=state.number,
@@ -189,10 +200,10 @@ def recall(session: Session | Sql, ticket: Any) -> int:
 
 
 def start(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
-    done = _in_one_statement(session, ticket, "start", "เริ่มให้บริการ", "start serving", now)
+    done = _in_one_statement(session, ticket, "start", now)
     if done is not None:
         return done
-    state = _require(session, ticket, (TicketStatus.CALLED,), "เริ่มให้บริการ", "start serving")
+    state = _require(session, ticket, "start")
     sql = Sql.of(session)
     sql.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id, "started_at": now or now_utc()})
     sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
@@ -202,28 +213,26 @@ def start(session: Session | Sql, ticket: Any, now: datetime | None = None) -> i
 
 
 def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
-    done = _in_one_statement(session, ticket, "no-show", "บันทึกว่าไม่มาตามเรียก",
-                             "mark no-show", now)
+    done = _in_one_statement(session, ticket, "no-show", now)
     if done is not None:
         return done
     now = now or now_utc()
-    state = _require(session, ticket, (TicketStatus.CALLED,), "บันทึกว่าไม่มาตามเรียก",
-                     "mark no-show")
-    _close(session, state, SegmentOutcome.NO_SHOW, now, "บันทึกว่าไม่มาตามเรียก", "mark no-show",
-           status=TicketStatus.NO_SHOW, finished_at=now)
+    state = _require(session, ticket, "no-show")
+    _close(session, state, SegmentOutcome.NO_SHOW, now, "no-show", status=TicketStatus.NO_SHOW,
+           finished_at=now)
     record_event(session, state, "no_show", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
     return state.id
 
 
 def finish(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
-    done = _in_one_statement(session, ticket, "finish", "จบงาน", "finish", now)
+    done = _in_one_statement(session, ticket, "finish", now)
     if done is not None:
         return done
     now = now or now_utc()
-    state = _require(session, ticket, ACTIVE, "จบงาน", "finish")
-    _close(session, state, SegmentOutcome.SERVED, now, "จบงาน", "finish",
-           status=TicketStatus.FINISHED, finished_at=now)
+    state = _require(session, ticket, "finish")
+    _close(session, state, SegmentOutcome.SERVED, now, "finish", status=TicketStatus.FINISHED,
+           finished_at=now)
     record_event(session, state, "finished", state.counter_id, number=state.number)
     refresh_loaded(session, state.id)
     return state.id
@@ -236,10 +245,10 @@ def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceR
     if not to_service.active or to_service.office_id != ticket.office_id:
         raise QueueError("service_unavailable", "งานบริการปลายทางไม่เปิดให้บริการ",
                          "The target service is not available")
-    state = _require(session, ticket, ACTIVE, "โอนคิว", "transfer")
-    _close(session, state, SegmentOutcome.TRANSFERRED, now, "โอนคิว", "transfer",
-           service_id=to_service.id,
-           status=TicketStatus.WAITING, queued_at=now, to_front=front)
+    state = _require(session, ticket, "transfer", ACTIVE)
+    _close(session, state, SegmentOutcome.TRANSFERRED, now, "transfer",
+           service_id=to_service.id, status=TicketStatus.WAITING, queued_at=now,
+           to_front=front)
     record_event(session, state, "transferred", state.counter_id, number=state.number,
                  service=to_service.code, from_service=state.service_code,
                  position="front" if front else "back")

@@ -154,6 +154,11 @@ class Sql:
         # from the event through the answer's reads (record_event; 296-316 -> 324-327 calls/s).
         self.at_commit = None
 
+    @property
+    def alone(self) -> bool:
+        """A write of one statement that is its own transaction (PostgreSQL, no block)."""
+        return self.statements_left is not None
+
     @classmethod
     def of(cls, session: Session | Sql) -> Sql:
         """The Sql of a session's current transaction (begun now if there is none); an Sql
@@ -225,6 +230,12 @@ def _as_sqlalchemy_error(dialect: Dialect, statement: str, parameters,
         raise DBAPIError.instance(
             statement, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect,
             connection_invalidated=dialect.is_disconnect(error, raw, None)) from error
+
+
+def violates(error: DBAPIError, constraint: str) -> bool:
+    """Whether PostgreSQL refused the statement for that constraint (index) by name."""
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == constraint
 
 
 def orm_session(session: Session | Sql) -> Session | None:

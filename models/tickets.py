@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from models.base import UTCDateTime, local, now_utc
 from models.catalog import Office, Service
 from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
-from models.sql import Prepared, Sql
+from models.sql import Prepared, Sql, violates
 
 TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
 
@@ -224,7 +224,7 @@ def issue(
         raise QueueError("service_unavailable", "งานบริการนี้ไม่เปิดรับบัตรคิว",
                          "This service does not take queue tickets")
     sql = Sql.of(session)
-    alone = sql.dialect.name == "postgresql" and sql.statements_left is not None
+    alone = sql.alone  # on PostgreSQL only (transaction(one_statement=True))
     if idempotency_key and not alone:
         _lock_idempotency_key(sql, office_id, idempotency_key)
         existing = sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
@@ -247,7 +247,7 @@ def issue(
             # number row of the prefix, or at the key's unique index), then fails whole at
             # that index, its number given back with it. The first tap's ticket is the
             # answer. (A retry of a ticket issued long ago takes that path too: rare.)
-            if not alone or getattr(error.orig.diag, "constraint_name", None) != KEY_CONSTRAINT:
+            if not alone or not violates(error, KEY_CONSTRAINT):
                 raise
             return sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
         sql.kinds.add("issued")
