@@ -73,6 +73,7 @@ def test_followed_events_get_their_ids_in_commit_order_on_postgresql(pg_app):
     """A board reads "every event after the last id it saw": a call that commits later must
     never carry a lower id than one already read. PostgreSQL hands ids out at INSERT."""
     inserted, committed = threading.Event(), []
+    commit_and_note = threading.Lock()  # the order of the notes is the order of the commits
 
     def pause(label: str, hold: float) -> None:
         with pg_app.app_context():
@@ -81,8 +82,9 @@ def test_followed_events_get_their_ids_in_commit_order_on_postgresql(pg_app):
             db.session.flush()
             inserted.set()
             time.sleep(hold)  # the first counter is slow to commit; the second is quick
-            db.session.commit()
-            committed.append(label)
+            with commit_and_note:
+                db.session.commit()
+                committed.append(label)
 
     slow = threading.Thread(target=pause, args=("1", 0.5))
     slow.start()
