@@ -24,7 +24,7 @@ from kiosk.printing import (
     raqm_available,
     render_ticket,
 )
-from kiosk.printing.render import font
+from kiosk.printing.render import font, text_strip
 from kiosk.printing.wrap import JOINS_NEXT, JOINS_PREVIOUS, clusters, wrap_text
 
 SERVICE_TH = "การขอมีบัตรประจำตัวประชาชนใหม่ กรณีบัตรหายหรือถูกทำลาย"
@@ -336,3 +336,14 @@ def test_unknown_printer_address_is_refused_with_the_accepted_forms(url):
 def test_unknown_scheme_lists_what_is_accepted():
     with pytest.raises(ValueError, match="tcp://HOST.*file:///PATH.*usb://VID:PID.*preview"):
         open_printer("lpt://1")
+
+
+def test_lines_drawn_once_for_many_tickets_give_each_ticket_its_own_picture():
+    # Each block of text is drawn once and pasted on later tickets (render.text_strip): a
+    # ticket drawn after others equals the same ticket drawn first, and what differs shows.
+    first = render_ticket(SLIP).tobytes()
+    other = render_ticket(replace(SLIP, number="A002", people_ahead=4, priority=True))
+    assert other.tobytes() != first
+    assert render_ticket(SLIP).tobytes() == first
+    text_strip.cache_clear()
+    assert render_ticket(SLIP).tobytes() == first

@@ -75,6 +75,28 @@ def qr_image(data: str, size: int) -> Image.Image:
     return symbol.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
+@lru_cache(maxsize=128)
+def text_strip(text: str, size: int, weight: str, inverse: bool, width: int, margin: int,
+               pad: int, engine: ImageFont.Layout) -> Image.Image:
+    """A block of centred lines across the paper, white where nothing is drawn (pasted, never
+    changed). Most of a ticket's lines are the same on every ticket of an office (its name,
+    the headings, the services' names and fees, the footer), so each is drawn once."""
+    face = _font(weight, size, engine)
+    lines = wrap_text(text, face.getlength, width - 2 * (margin + pad))
+    height = round(face.size * LINE_HEIGHT)
+    strip = Image.new("L", (width, height * len(lines) + 2 * pad), 255)
+    draw = ImageDraw.Draw(strip)
+    if inverse:
+        draw.rectangle((margin, 0, width - margin - 1, strip.height), fill=0)
+    y = pad
+    for line in lines:
+        draw.text((width / 2, y + round(face.size * ABOVE_BASELINE)), line, font=face,
+                  fill=255 if inverse else 0, anchor="ms",
+                  language="th" if engine == ImageFont.Layout.RAQM else None)
+        y += height
+    return strip
+
+
 class _Sheet:
     """A strip of paper drawn top to bottom, centred text, growing as needed."""
 
@@ -100,21 +122,12 @@ class _Sheet:
     def text(self, text: str, size: int, weight: str = "regular", *,
              inverse: bool = False) -> None:
         """Centred lines; inverse draws white on a black bar (the priority mark)."""
-        face = font(weight, max(self.px(size), MIN_TEXT_DOTS))
-        pad = self.px(8) if inverse else 0
-        lines = wrap_text(text, face.getlength, self.width - 2 * (self.margin + pad))
-        height = round(face.size * LINE_HEIGHT)
-        self._room(height * len(lines) + 2 * pad)
-        if inverse:
-            self.draw.rectangle((self.margin, self.y, self.width - self.margin - 1,
-                                 self.y + height * len(lines) + 2 * pad), fill=0)
-            self.y += pad
-        for line in lines:
-            baseline = self.y + round(face.size * ABOVE_BASELINE)
-            self.draw.text((self.width / 2, baseline), line, font=face, fill=255 if inverse else 0,
-                           anchor="ms", language="th" if raqm_available() else None)
-            self.y += height
-        self.y += 2 * pad if inverse else 0
+        strip = text_strip(text, max(self.px(size), MIN_TEXT_DOTS), weight, inverse,
+                           self.width, self.margin, self.px(8) if inverse else 0,
+                           layout_engine())
+        self._room(strip.height)
+        self.image.paste(strip, (0, self.y))
+        self.y += strip.height
 
     def number(self, number: str) -> Box:
         """The ticket number as large as fits the paper."""
