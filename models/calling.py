@@ -70,14 +70,19 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
 
 # --- statements, built once -------------------------------------------------------------
 
-# The lanes of this counter's latest calls today, newest first (see lane_turn).
+# The lanes of this counter's latest calls today, newest first (see lane_turn). Newest by
+# called_at, the order of ix_visit_segment_counter_called, so both databases read the index
+# backwards and stop after `ratio` calls: ordered by id, SQLite sorted all of the counter's
+# calls of the day, and PostgreSQL walked every counter's segments back through the history.
+# (A counter's calls are one at a time, so called_at orders them as their ids do.)
 _RECENT_LANES = (
     select(TICKETS.c.priority_reason)
     .select_from(SEGMENTS.join(TICKETS, TICKETS.c.id == SEGMENTS.c.ticket_id))
     .where(SEGMENTS.c.counter_id == bindparam("counter_id"),
            SEGMENTS.c.called_at >= bindparam("day_start", type_=UTCDateTime),
            TICKETS.c.business_day == bindparam("day", type_=Date))
-    .order_by(SEGMENTS.c.id.desc()).limit(bindparam("ratio")).subquery("recent"))
+    .order_by(SEGMENTS.c.called_at.desc(), SEGMENTS.c.id.desc())
+    .limit(bindparam("ratio")).subquery("recent"))
 # What call-next checks of a counter, in one query: the counter, the ticket it still has (if
 # any), and how many of its latest `ratio` calls today were of the priority lane.
 COUNTER_STATE = Prepared(

@@ -41,6 +41,9 @@ def test_the_counter_check_searches_indexes_and_scans_no_history(app):
     # Today's calls of the counter only: not every call it ever made.
     assert any("ix_visit_segment_counter_called (counter_id=? AND called_at>?)" in step
                for step in steps), steps
+    # And of those, the latest few, read newest first from the index: not all of today's
+    # calls sorted (at a counter's two-thousandth call of a day that took a millisecond).
+    assert not any("TEMP B-TREE" in step for step in steps), steps
 
 
 def test_the_claim_reads_the_normal_lane_in_calling_order_and_sorts_nothing_else(app):
@@ -92,4 +95,49 @@ def test_postgresql_reads_the_normal_lane_in_index_order_without_a_sort(pg_app):
             normal = [under for condition, under in sorted_probes(root["Plan"])
                       if "priority_reason IS NULL" in condition]
             assert normal == [False, False], root
+        db.session.rollback()
+
+
+def plan_nodes(node: dict, above: tuple[str, ...] = ()) -> list[tuple[dict, tuple[str, ...]]]:
+    """Every node of a PostgreSQL plan with the types of the nodes above it."""
+    found = [(node, above)]
+    for child in node.get("Plans", []):
+        found += plan_nodes(child, above + (node["Node Type"],))
+    return found
+
+
+def test_postgresql_reads_a_counters_latest_calls_newest_first_from_the_index(pg_app):
+    """The lanes of the counter's latest calls today: its 2,000 calls of the day are not
+    read and sorted to find the last two."""
+    now = datetime.now(UTC)
+    day = business_day(now)
+    with pg_app.app_context():
+        db.session.execute(text(
+            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
+            "first_service_id, status, issued_at, queued_at, to_front) "
+            "SELECT s.office_id, 'lane-' || g, :day, 'L' || g, s.id, s.id, 'finished', now(), "
+            "now(), false FROM generate_series(1, 2000) AS g, service AS s "
+            "WHERE s.code = 'REG-BIRTH'"), {"day": day})
+        db.session.execute(text(
+            "INSERT INTO visit_segment (ticket_id, service_id, section_id, counter_id, "
+            "called_at, recalls) SELECT t.id, t.service_id, s.section_id, 1, "
+            ":start + t.id * interval '1 second', 0 FROM ticket AS t "
+            "JOIN service AS s ON s.id = t.service_id WHERE t.token LIKE 'lane-%'"),
+            {"start": day_start(day)})
+        db.session.commit()
+        db.session.execute(text("ANALYZE ticket; ANALYZE visit_segment"))
+        sql = Sql.of(db.session)
+        given = {"counter_id": 1, "day": day, "day_start": day_start(day), "ratio": 2}
+        form = COUNTER_STATE.form(sql.dialect, given)
+        cursor = sql.raw.cursor()
+        cursor.execute("EXPLAIN (FORMAT JSON) " + form.sql, form.parameters(given))
+        [[document]] = cursor.fetchall()
+        root = (document if isinstance(document, list) else json.loads(document))[0]
+        segments = [(node, above) for node, above in plan_nodes(root["Plan"])
+                    if node.get("Relation Name") == "visit_segment"]
+        assert len(segments) == 1, root
+        node, above = segments[0]
+        assert node.get("Index Name") == "ix_visit_segment_counter_called", root
+        assert node.get("Scan Direction") == "Backward", root
+        assert "Sort" not in above, root
         db.session.rollback()
