@@ -16,9 +16,10 @@ from sqlalchemy import Date, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from models.base import UTCDateTime
+from models.base import UTCDateTime, day_start
 from models.catalog import Service
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
+from models.reports.sql import minutes_between
 from models.sql import Prepared, Sql, flush
 from models.staff import Counter, counter_service
 from models.tickets import NewTicket
@@ -69,12 +70,17 @@ def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket) -> int:
 
 MANUAL_MINUTES = Prepared(select(Service.total_minutes)
                           .where(Service.id == bindparam("service_id")))
+# The count and mean minutes of the service's served calls of today, from its calls of today
+# (all called since the day began: ix_visit_segment_service_called), summed by the database.
 SERVED_TODAY = Prepared(
-    select(VisitSegment.started_at, VisitSegment.finished_at)
-    .join(Ticket, Ticket.id == VisitSegment.ticket_id)
+    select(func.count(), func.avg(minutes_between(VisitSegment.finished_at,
+                                                  VisitSegment.started_at)))
+    .select_from(VisitSegment).join(Ticket, Ticket.id == VisitSegment.ticket_id)
     .where(VisitSegment.service_id == bindparam("service_id"),
+           VisitSegment.called_at >= bindparam("day_start", type_=UTCDateTime),
            Ticket.business_day == bindparam("day", type_=Date),
-           VisitSegment.outcome == SegmentOutcome.SERVED, VisitSegment.started_at.is_not(None)))
+           VisitSegment.outcome == SegmentOutcome.SERVED, VisitSegment.started_at.is_not(None),
+           VisitSegment.finished_at.is_not(None)))
 OPEN_COUNTERS = Prepared(
     select(func.count()).select_from(Counter)
     .join(counter_service, counter_service.c.counter_id == Counter.id)
@@ -84,9 +90,10 @@ OPEN_COUNTERS = Prepared(
 
 def mean_service_minutes(session: Session | Sql, service_id: int, day: date) -> float:
     sql = Sql.of(session)
-    rows = sql.all(SERVED_TODAY, {"service_id": service_id, "day": day})
-    if len(rows) >= MIN_SAMPLES:
-        return sum((done - begun).total_seconds() for begun, done in rows) / 60 / len(rows)
+    served, mean = sql.one(SERVED_TODAY, {"service_id": service_id, "day": day,
+                                          "day_start": day_start(day)})
+    if served >= MIN_SAMPLES:
+        return float(mean)
     manual = sql.scalar(MANUAL_MINUTES, {"service_id": service_id})
     return float(manual or DEFAULT_MINUTES)
 

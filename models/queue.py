@@ -123,8 +123,10 @@ class VisitSegment(Base):
     """One counter's part of a visit."""
 
     __tablename__ = "visit_segment"
-    # A counter's calls of today (the priority ratio reads its latest), without its history.
-    __table_args__ = (Index("ix_visit_segment_counter_called", "counter_id", "called_at"),)
+    # A counter's calls of today (the priority ratio reads its latest), and a service's
+    # (estimated waits use their mean time), without the history.
+    __table_args__ = (Index("ix_visit_segment_counter_called", "counter_id", "called_at"),
+                      Index("ix_visit_segment_service_called", "service_id", "called_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"),

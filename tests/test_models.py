@@ -83,6 +83,21 @@ def test_migration_0011_lets_a_counter_hold_one_ticket_and_back(empty_app):
         assert ticket_indexes()["ux_ticket_counter_active"] is True
 
 
+def test_migration_0012_indexes_a_services_calls_by_time_and_back(empty_app):
+    def segment_indexes() -> dict[str, list[str]]:
+        return {i["name"]: i["column_names"]
+                for i in inspect(db.engine).get_indexes("visit_segment")}
+
+    with empty_app.app_context():
+        assert segment_indexes()["ix_visit_segment_service_called"] == ["service_id",
+                                                                        "called_at"]
+        command.downgrade(alembic_config(), "0011")
+        assert "ix_visit_segment_service_called" not in segment_indexes()
+        command.upgrade(alembic_config(), "head")
+        assert segment_indexes()["ix_visit_segment_service_called"] == ["service_id",
+                                                                        "called_at"]
+
+
 def test_migration_0011_names_the_tickets_a_counter_holds_twice_and_builds_nothing(app):
     """Left by the race the index closes (PostgreSQL before it): the upgrade stops and says
     which tickets, until staff have settled them."""

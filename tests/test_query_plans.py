@@ -11,6 +11,7 @@ from sqlalchemy import text
 from models import db
 from models.base import day_start
 from models.calling import CLAIM, COUNTER_STATE
+from models.estimates import SERVED_TODAY
 from models.sql import Sql
 from models.tickets import business_day
 
@@ -44,6 +45,17 @@ def test_the_counter_check_searches_indexes_and_scans_no_history(app):
     # And of those, the latest few, read newest first from the index: not all of today's
     # calls sorted (at a counter's two-thousandth call of a day that took a millisecond).
     assert not any("TEMP B-TREE" in step for step in steps), steps
+
+
+def test_todays_service_times_come_from_todays_calls_of_the_service_not_the_history(app):
+    """Every estimated wait after a finish reads the service's mean time of today: from its
+    calls of today (ix_visit_segment_service_called), never a scan of every call ever."""
+    day = business_day(datetime(2026, 11, 24, 2, tzinfo=UTC))
+    with app.app_context():
+        steps = plan(SERVED_TODAY, {"service_id": 1, "day": day, "day_start": day_start(day)})
+    assert not full_scans(steps, "visit_segment"), steps
+    assert any("ix_visit_segment_service_called (service_id=? AND called_at>?)" in step
+               for step in steps), steps
 
 
 def test_the_claim_reads_the_normal_lane_in_calling_order_and_sorts_nothing_else(app):
