@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from kiosk.announce import call_speech
 from kiosk.events import latest_event_id, stream
 from models import Counter, QueueEvent, Ticket, TicketStatus, db
-from models.base import UTCDateTime, day_start, now_utc
+from models.base import day_start, now_utc
 from models.tickets import business_day
 from web.office import current_office
 
@@ -29,10 +29,12 @@ BOARD_COUNTERS = (select(_COUNTERS.c.id, _COUNTERS.c.label, _COUNTERS.c.paused)
 NOW_SERVING = (select(_TICKETS.c.counter_id, _TICKETS.c.number)
                .where(_TICKETS.c.office_id == bindparam("office_id"),
                       _TICKETS.c.status.in_((TicketStatus.CALLED, TicketStatus.SERVING))))
-LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.data)
+# The latest calls of any day, newest first; board_state keeps today's. (With "today" in the
+# WHERE, a board before the day's eighth call walked the office's events back to the oldest:
+# 282 ms with 591,000 of them. This walk stops at the eighth latest call.)
+LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.data, _EVENTS.c.created_at)
               .where(_EVENTS.c.office_id == bindparam("office_id"),
-                     _EVENTS.c.kind.in_(CALL_KINDS),
-                     _EVENTS.c.created_at >= bindparam("since", type_=UTCDateTime))
+                     _EVENTS.c.kind.in_(CALL_KINDS))
               .order_by(_EVENTS.c.id.desc()).limit(LAST_CALL_COUNT))
 
 
@@ -43,7 +45,7 @@ def board_state(office_id: int) -> dict:
     counters = connection.execute(BOARD_COUNTERS, params).all()
     serving = {row.counter_id: row for row in connection.execute(NOW_SERVING, params)}
     since = day_start(business_day(now_utc()))
-    calls = connection.execute(LAST_CALLS, {**params, "since": since}).all()
+    calls = [call for call in connection.execute(LAST_CALLS, params) if call.created_at >= since]
     return {"counters": counters, "serving": serving, "calls": calls,
             "last_call_id": calls[0].id if calls else 0}
 
