@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from admin.auth import role_required, signed_in_staff
 from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
-from models.base import begin_write, now_utc
+from models.base import UTCDateTime, begin_write, day_start, now_utc
 from models.calling import call_next, current_ticket, lane_turn, waiting_tickets
 from models.counter_actions import TICKET_ACTIONS, set_paused, transfer
+from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day
 from web.office import current_office
@@ -27,14 +28,21 @@ def _counter(counter_id: int) -> Counter:
     return counter
 
 
+# A staff member's calls of a day, from their calls since the day began
+# (ix_visit_segment_staff_called): the console shows them at every refresh.
+MY_CALLS_TODAY = Prepared(
+    select(VisitSegment.outcome, VisitSegment.started_at, VisitSegment.finished_at)
+    .join(Ticket, Ticket.id == VisitSegment.ticket_id)
+    .where(VisitSegment.staff_id == bindparam("staff_id"),
+           VisitSegment.called_at >= bindparam("day_start", type_=UTCDateTime),
+           Ticket.business_day == bindparam("day", type_=Date)))
+
+
 def my_figures(counter: Counter) -> dict[str, float | int]:
     """Today's figures of the signed-in staff member (their own, nobody else's)."""
     today = business_day(now_utc())
-    rows = db.session.execute(
-        select(VisitSegment.outcome, VisitSegment.started_at, VisitSegment.finished_at)
-        .join(Ticket, Ticket.id == VisitSegment.ticket_id)
-        .where(VisitSegment.staff_id == g.staff.id, Ticket.business_day == today)
-    ).all()
+    rows = Sql.of(db.session).all(MY_CALLS_TODAY, {
+        "staff_id": g.staff.id, "day": today, "day_start": day_start(today)})
     served = [r for r in rows if r.outcome is SegmentOutcome.SERVED]
     minutes = [(r.finished_at - r.started_at) / timedelta(minutes=1) for r in served
                if r.started_at and r.finished_at]

@@ -155,7 +155,13 @@ def eta_minutes(session: Session | Sql, service_id: int, ahead: int, day: date) 
     return math.ceil(ahead * per_visit / counters)
 
 
-def waiting_count(session: Session, service: Service, day: date) -> int:
-    return session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.service_id == service.id, Ticket.business_day == day,
-        Ticket.status == TicketStatus.WAITING)) or 0
+# A service's waiting tickets of a day, from the office's queue index (ix_ticket_queue).
+WAITING = Prepared(select(func.count()).select_from(Ticket).where(
+    Ticket.office_id == bindparam("office_id"), Ticket.status == TicketStatus.WAITING,
+    Ticket.service_id == bindparam("service_id"),
+    Ticket.business_day == bindparam("day", type_=Date)))
+
+
+def waiting_count(session: Session | Sql, service: Service, day: date) -> int:
+    return Sql.of(session).scalar(WAITING, {"office_id": service.office_id,
+                                            "service_id": service.id, "day": day}) or 0

@@ -123,10 +123,12 @@ class VisitSegment(Base):
     """One counter's part of a visit."""
 
     __tablename__ = "visit_segment"
-    # A counter's calls of today (the priority ratio reads its latest), and a service's
-    # (estimated waits use their mean time), without the history.
+    # A counter's calls of today (the priority ratio reads its latest), a service's (estimated
+    # waits use their mean time) and a staff member's (the console's figures), without the
+    # history.
     __table_args__ = (Index("ix_visit_segment_counter_called", "counter_id", "called_at"),
-                      Index("ix_visit_segment_service_called", "service_id", "called_at"))
+                      Index("ix_visit_segment_service_called", "service_id", "called_at"),
+                      Index("ix_visit_segment_staff_called", "staff_id", "called_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"),
@@ -134,7 +136,7 @@ class VisitSegment(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"))
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     called_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -91,11 +91,27 @@ def test_migration_0012_indexes_a_services_calls_by_time_and_back(empty_app):
     with empty_app.app_context():
         assert segment_indexes()["ix_visit_segment_service_called"] == ["service_id",
                                                                         "called_at"]
+        command.downgrade(alembic_config(), "0012")
         command.downgrade(alembic_config(), "0011")
         assert "ix_visit_segment_service_called" not in segment_indexes()
         command.upgrade(alembic_config(), "head")
         assert segment_indexes()["ix_visit_segment_service_called"] == ["service_id",
                                                                         "called_at"]
+
+
+def test_migration_0013_indexes_a_staff_members_calls_by_time_and_back(empty_app):
+    def segment_indexes() -> dict[str, list[str]]:
+        return {i["name"]: i["column_names"]
+                for i in inspect(db.engine).get_indexes("visit_segment")}
+
+    with empty_app.app_context():
+        assert segment_indexes()["ix_visit_segment_staff_called"] == ["staff_id", "called_at"]
+        assert "ix_visit_segment_staff_id" not in segment_indexes()
+        command.downgrade(alembic_config(), "0012")
+        assert segment_indexes()["ix_visit_segment_staff_id"] == ["staff_id"]
+        assert "ix_visit_segment_staff_called" not in segment_indexes()
+        command.upgrade(alembic_config(), "head")
+        assert segment_indexes()["ix_visit_segment_staff_called"] == ["staff_id", "called_at"]
 
 
 def test_migration_0011_names_the_tickets_a_counter_holds_twice_and_builds_nothing(app):

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from admin.console import MY_CALLS_TODAY
 from models import db
 from models.base import day_start
 from models.calling import CLAIM, COUNTER_STATE
-from models.estimates import SERVED_TODAY
+from models.estimates import SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import business_day
 
@@ -56,6 +57,29 @@ def test_todays_service_times_come_from_todays_calls_of_the_service_not_the_hist
     assert not full_scans(steps, "visit_segment"), steps
     assert any("ix_visit_segment_service_called (service_id=? AND called_at>?)" in step
                for step in steps), steps
+
+
+def test_a_staff_members_figures_of_today_come_from_their_calls_of_today(app):
+    """The console shows its staff member's figures of today at every refresh (every 5 s):
+    from their calls of today (ix_visit_segment_staff_called), not every call they ever made
+    with each ticket's day checked."""
+    day = business_day(datetime(2026, 11, 24, 2, tzinfo=UTC))
+    with app.app_context():
+        steps = plan(MY_CALLS_TODAY, {"staff_id": 1, "day": day, "day_start": day_start(day)})
+    assert not full_scans(steps, "visit_segment") and not full_scans(steps, "ticket"), steps
+    assert any("ix_visit_segment_staff_called (staff_id=? AND called_at>?)" in step
+               for step in steps), steps
+
+
+def test_a_services_waiting_count_searches_its_queue_of_today(app):
+    """GET /api/v1/services counts each service's waiting tickets: a search of the office's
+    queue index, not a scan of every ticket ever issued."""
+    day = business_day(datetime(2026, 11, 24, 2, tzinfo=UTC))
+    with app.app_context():
+        steps = plan(WAITING, {"office_id": 1, "service_id": 1, "day": day})
+    assert not full_scans(steps, "ticket"), steps
+    assert any("ix_ticket_queue (office_id=? AND status=? AND service_id=? AND business_day=?)"
+               in step for step in steps), steps
 
 
 def test_the_claim_reads_the_normal_lane_in_calling_order_and_sorts_nothing_else(app):
