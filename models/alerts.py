@@ -126,9 +126,10 @@ def raise_alerts(session: Session, rating, now: datetime | None = None,
             run = _unhappy_run(session, credit_column, value, now, rule)
             if run is None:
                 continue
+            # The office named, so the search is a range of ix_alert_office_created.
             open_alert = session.scalar(select(Alert.id).where(
-                Alert.kind == kind, alert_column == value, Alert.acknowledged_at.is_(None),
-                Alert.created_at > now - rule.window))
+                Alert.office_id == rating.office_id, Alert.kind == kind, alert_column == value,
+                Alert.acknowledged_at.is_(None), Alert.created_at > now - rule.window))
             if open_alert is not None:
                 continue
             credit = next(c for c in rating.credits if getattr(c, attribute) == value)
