@@ -54,6 +54,10 @@ def ticket_row_by_token(session: Session | Sql, token: str):
     return Sql.of(session).first(TICKET_BY_TOKEN, {"token": token})
 
 
+def ticket_segments(session: Session | Sql, ticket_id: int) -> list:
+    return Sql.of(session).all(SEGMENTS_OF, {"ticket_id": ticket_id})
+
+
 def iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -61,7 +65,8 @@ def iso(moment) -> str | None:
 def ticket_json(session: Session | Sql, ticket: Any, *, brief: bool = False,
                 segments: list | None = None) -> dict[str, Any]:
     """The ticket as the API answers it; ticket is a row of ticket_by_* (or the same fields of
-    a one-statement action's Document, with its segments) or a NewTicket."""
+    a one-statement action's Document, with its segments) or a NewTicket. session may be None
+    for a ticket that is not waiting, given its segments: nothing is then read."""
     ahead = people_ahead(session, ticket)
     if isinstance(ticket, NewTicket):
         service_code, counter_label = ticket.service.code, None
@@ -80,6 +85,5 @@ def ticket_json(session: Session | Sql, ticket: Any, *, brief: bool = False,
             "called_at": iso(s.called_at), "started_at": iso(s.started_at),
             "finished_at": iso(s.finished_at),
             "outcome": s.outcome.value if s.outcome else None,
-        } for s in (segments if segments is not None else
-                    Sql.of(session).all(SEGMENTS_OF, {"ticket_id": ticket.id}))]
+        } for s in (segments if segments is not None else ticket_segments(session, ticket.id))]
     return data

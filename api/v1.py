@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.documents import ticket_json, ticket_row_by_id, ticket_row_by_token
+from api.documents import ticket_json, ticket_row_by_id, ticket_row_by_token, ticket_segments
 from api.errors import ApiError, queue_error_as_json
-from models import Counter, PriorityReason, Section, Service, db
+from models import Counter, PriorityReason, Section, Service, TicketStatus, db
 from models.base import now_utc
 from models.calling import UnknownCounter, claim_next
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, transfer
@@ -99,10 +99,24 @@ def answer(sql: Sql, ticket_id: int) -> dict[str, Any]:
     """The ticket as the action left it, read inside the action's transaction (or returned by
     the action's one statement on PostgreSQL): a counter action and its answer stand or fall
     together, so an error answer always means "not done, retry"."""
+    return formatted(*answer_rows(sql, ticket_id), sql)
+
+
+def answer_rows(sql: Sql, ticket_id: int) -> tuple[Any, list]:
+    """What answer() reads: the ticket's row and its segments, as the action left them."""
     document = sql.documents.get(ticket_id)
     if document is not None:
-        return {"ticket": ticket_json(sql, document.ticket, segments=document.segments)}
-    return {"ticket": ticket_json(sql, ticket_row_by_id(sql, ticket_id))}
+        return document.ticket, document.segments
+    return ticket_row_by_id(sql, ticket_id), ticket_segments(sql, ticket_id)
+
+
+def formatted(ticket: Any, segments: list, sql: Sql | None = None) -> dict[str, Any]:
+    """The answer's document. Without sql (after the action's transaction, so the write
+    slot is not held while Python formats it) for a ticket that is not waiting: it has
+    nobody ahead to count."""
+    if sql is None and ticket.status is TicketStatus.WAITING:
+        raise RuntimeError("a waiting ticket's answer counts the people ahead: pass its sql")
+    return {"ticket": ticket_json(sql, ticket, segments=segments)}
 
 
 @bp.get("/services")
@@ -181,8 +195,8 @@ def call(counter_id: int):
     with transaction(write=True, one_statement=True) as sql:
         ticket_id = claim_next(sql, counter_id, office_id, g.staff.id,
                                priority_ratio=current_app.config["PRIORITY_RATIO"])
-        data = answer(sql, ticket_id) if ticket_id is not None else None
-    return jsonify(data) if data is not None else Response(status=204)
+        found = answer_rows(sql, ticket_id) if ticket_id is not None else None
+    return jsonify(formatted(*found)) if found is not None else Response(status=204)
 
 
 @bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")
@@ -192,8 +206,8 @@ def ticket_action(token: str, verb: str):
         office_id = current_office_id(sql)
     with transaction(write=True, one_statement=True) as sql:
         ticket_id = TICKET_ACTIONS[verb](sql, TicketByToken(token, office_id))
-        data = answer(sql, ticket_id)
-    return jsonify(data)
+        found = answer_rows(sql, ticket_id)  # called, served or closed: nobody ahead
+    return jsonify(formatted(*found))
 
 
 @bp.post("/tickets/<token>/transfer")
