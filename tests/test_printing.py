@@ -347,3 +347,32 @@ def test_lines_drawn_once_for_many_tickets_give_each_ticket_its_own_picture():
     assert render_ticket(SLIP).tobytes() == first
     text_strip.cache_clear()
     assert render_ticket(SLIP).tobytes() == first
+
+
+def test_the_qr_mask_scores_as_qrcode_scores_it_and_the_symbol_is_the_same():
+    """kiosk/printing/qr_mask.py scores the eight masks faster than qrcode: the score of every
+    mask of symbols of many sizes and error levels is qrcode's own, and so is the symbol."""
+    import random
+    import secrets
+
+    from qrcode import util
+
+    from kiosk.printing.qr_mask import QRCode, lost_points
+
+    chooser = random.Random(20261201)
+    levels = (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
+              qrcode.constants.ERROR_CORRECT_H)
+    for n in range(60):
+        data = (f"http://192.168.{chooser.randint(0, 255)}.{chooser.randint(1, 254)}:5000/t/"
+                + secrets.token_urlsafe(chooser.choice([1, 8, 24, 40, 90, 200])))
+        level = levels[n % 3]
+        theirs = qrcode.QRCode(error_correction=level, border=0)
+        theirs.add_data(data)
+        theirs.make(fit=True)
+        ours = QRCode(error_correction=level, border=0)
+        ours.add_data(data)
+        ours.make(fit=True)
+        assert ours.get_matrix() == theirs.get_matrix(), data
+        for mask in range(8):
+            theirs.makeImpl(True, mask)
+            assert lost_points(theirs.modules) == util.lost_point(theirs.modules), (data, mask)

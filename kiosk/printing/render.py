@@ -13,6 +13,7 @@ from functools import lru_cache
 import qrcode
 from PIL import Image, ImageDraw, ImageFont, features
 
+from kiosk.printing.qr_mask import QRCode
 from kiosk.printing.slip import TicketSlip
 from kiosk.printing.wrap import wrap_text
 from web.assets import font_path
@@ -64,7 +65,7 @@ class RenderedTicket:
 
 def qr_image(data: str, size: int) -> Image.Image:
     """A QR symbol (no quiet zone) about `size` dots square, in whole dots per module."""
-    code = qrcode.QRCode(error_correction=QR_ERROR_CORRECTION, border=0)
+    code = QRCode(error_correction=QR_ERROR_CORRECTION, border=0)
     code.add_data(data)
     code.make(fit=True)
     matrix = code.get_matrix()
