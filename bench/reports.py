@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 
 import kiosk.transparency
 from app import create_app
+from bench.stats import percentile
 from config import TestConfig
 from models import (
     Complaint,
@@ -50,11 +51,6 @@ PASSWORD = "bench-pass-1"
 SCORES = [5] * 40 + [4] * 30 + [3] * 15 + [2] * 10 + [1] * 5
 COMMENTS = ["บริการดีมาก", "รอนานไปหน่อย", "เจ้าหน้าที่สุภาพ", "เอกสารเยอะ", "ขอบคุณค่ะ"]
 BATCH = 20_000
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _working_days(count: int, last: date) -> list[date]:

@@ -12,23 +12,18 @@ render + encode <= 30 ms.
 from __future__ import annotations
 
 import argparse
-import statistics
 import threading
 import time
 from collections import Counter as Tally
 from contextlib import ExitStack
-from datetime import UTC, datetime
 
 from bench.http import LeanClient as Client
+from bench.printing import bench_print
 from bench.reports import report_rows
+from bench.stats import percentile
 from scripts.khiu_process import khiu_server
 from scripts.postgres_server import throwaway_postgres
 from tests.load_helpers import KIOSK_SERVICES
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def run_threads(count: int, target, timed: threading.Barrier | None = None) -> float:
@@ -212,31 +207,16 @@ def bench_board(base: str, token: str, boards: int, calls: int) -> dict:
             "deliveries": len(delays)}
 
 
-def bench_print(rounds: int) -> dict:
-    """Render + encode of tickets as a kiosk prints them one after another: the office's lines
-    and the service's are the same on each, while the number, the people ahead, the time and
-    the status page's address (its random token, so its QR) differ on every ticket."""
-    import secrets
-    from dataclasses import replace
-    from datetime import timedelta
-
-    from kiosk.printing import TicketSlip, encode_escpos, render_ticket
-
-    slip = TicketSlip("สำนักงานเขตตัวอย่าง", "Demo District Office", "A123",
-                      "การขอมีบัตรประจำตัวประชาชนใหม่ กรณีบัตรหายหรือถูกทำลาย",
-                      "New ID card (lost or destroyed)", False, 12, 35,
-                      datetime.now(UTC), "ค่าธรรมเนียม 100 บาท", "http://192.168.1.20:5000/t/x",
-                      "ร้องเรียน/แนะนำบริการ: สายด่วนกรุงเทพมหานคร 1555")
-    render_ticket(slip)  # the office's first ticket of the day draws its lines
+def machine_reference() -> float:
+    """Milliseconds for a fixed pure-Python workload, the best of five: how fast this machine
+    runs at the moment (the project's 2-core machine has moved by a third within a day), so
+    rows of different runs can be compared."""
     times = []
-    for n in range(rounds):
-        ticket = replace(slip, number=f"A{124 + n:03d}", people_ahead=12 + n,
-                         eta_minutes=35 + 3 * n, issued_at=slip.issued_at + timedelta(minutes=n),
-                         status_url="http://192.168.1.20:5000/t/" + secrets.token_urlsafe(24))
+    for _ in range(5):
         started = time.perf_counter()
-        encode_escpos(render_ticket(ticket))
+        sum(i * i for i in range(500_000))
         times.append((time.perf_counter() - started) * 1000)
-    return {"mean": statistics.mean(times), "p95": percentile(times, .95)}
+    return min(times)
 
 
 def main() -> None:
@@ -264,6 +244,7 @@ def run_all(url: str | None, tickets: int, workers: int, reports: bool = True) -
     engine = "PostgreSQL" if url else "SQLite"
     engine += f", {workers} worker{'s' if workers > 1 else ''}"
     rows = []
+    before = machine_reference()
     with khiu_server(url, workers=workers) as ([base], token):
         issue = bench_issue(base, 16, tickets // 16)
         rows.append(f"| issue ticket, 16 clients, {engine} | {issue['rate']:.0f} tickets/s | "
@@ -285,6 +266,8 @@ def run_all(url: str | None, tickets: int, workers: int, reports: bool = True) -
     printing = bench_print(30)
     rows.append(f"| ticket render + ESC/POS encode (576 dots) | — | mean {printing['mean']:.1f} ms,"
                 f" p95 {printing['p95']:.1f} ms | — | ≤ 30 ms |")
+    rows.append(f"| machine reference: a fixed Python loop, before / after the queue rows | — | "
+                f"{before:.1f} / {machine_reference():.1f} ms | — | — |")
     if url is None and reports:  # report pages on 200,000 visits, SQLite (bench/reports.py)
         rows.extend(report_rows())
     return rows
