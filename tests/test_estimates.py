@@ -1,0 +1,84 @@
+"""Estimated waits: the manual's minutes, then today's real service times, per open counter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models import PriorityReason, db
+from models.base import begin_write
+from models.calling import call_next
+from models.counter_actions import finish, no_show, start
+from models.estimates import eta_minutes, mean_service_minutes, pace, people_ahead
+from models.tickets import business_day
+from tests.queue_helpers import counter, issue, service
+
+MORNING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Bangkok
+
+
+def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
+    with app.app_context():
+        tickets = [issue("REG-BIRTH", now=MORNING) for _ in range(4)]
+        last = tickets[-1]
+        assert people_ahead(db.session, last) == 3
+        birth = service("REG-BIRTH")
+        # Manual: 15 minutes a visit, 3 counters serve it.
+        assert eta_minutes(db.session, birth.id, 3, last.business_day) == 15
+        priority = issue("REG-BIRTH", priority_reason=PriorityReason.MONK, now=MORNING)
+        assert people_ahead(db.session, priority) == 0
+        assert people_ahead(db.session, last) == 4
+        for label in ("1", "2", "3"):
+            begin_write(db.session)
+            ticket = call_next(db.session, counter(label), None, now=MORNING)
+            start(db.session, ticket, now=MORNING)
+            finish(db.session, ticket, now=MORNING + timedelta(minutes=6))
+            db.session.commit()
+        assert eta_minutes(db.session, birth.id, 3, last.business_day) == 6
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request):
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
+def test_todays_mean_service_time_counts_served_calls_of_today_only(any_app):
+    """The mean of today's served calls of the service (6 and 9 minutes: 7.5), whatever was
+    served on other days or of other services, and calls not served or not started."""
+    def serve(code: str, label: str, minutes: float | None, now: datetime,
+              served: bool = True) -> None:
+        issue(code, now=now)
+        begin_write(db.session)
+        ticket = call_next(db.session, counter(label), None, now=now)
+        if minutes is None:
+            no_show(db.session, ticket, now=now)
+        else:
+            start(db.session, ticket, now=now)
+            finish(db.session, ticket, now=now + timedelta(minutes=minutes))
+        db.session.commit()
+
+    yesterday = MORNING - timedelta(days=1)
+    with any_app.app_context():
+        serve("REG-BIRTH", "1", 30, yesterday)
+        serve("REG-BIRTH", "1", 6, MORNING)
+        serve("REG-BIRTH", "2", 9, MORNING + timedelta(minutes=1))
+        serve("REG-BIRTH", "1", None, MORNING + timedelta(minutes=20))  # a no-show
+        serve("REV-LANDTAX", "4", 40, MORNING)
+        birth = service("REG-BIRTH").id
+        day = business_day(MORNING)
+        assert mean_service_minutes(db.session, birth, day) == 15  # 2 calls: the manual's
+        serve("REG-BIRTH", "3", 7.5, MORNING + timedelta(minutes=2))
+        assert mean_service_minutes(db.session, birth, day) == pytest.approx(7.5)
+        assert mean_service_minutes(db.session, birth, business_day(yesterday)) == 15
+        db.session.rollback()
+
+
+def test_eta_counts_a_pause_not_yet_flushed_in_the_same_unit_of_work(app):
+    with app.app_context():
+        pace.clear()
+        birth = service("REG-BIRTH")
+        begin_write(db.session)
+        counter("1").paused = True  # pending in the session, not yet written
+        # Manual: 15 minutes a visit; 2 of the 3 counters that serve it are open.
+        assert eta_minutes(db.session, birth.id, 3, business_day(MORNING)) == 23
+        db.session.rollback()
