@@ -17,7 +17,14 @@ from kiosk.printing import (
     raqm_available,
     render_ticket,
 )
-from kiosk.printing.render import font, text_strip
+from kiosk.printing.render import (
+    ABOVE_BASELINE,
+    LINE_HEIGHT,
+    MIN_TEXT_DOTS,
+    _Sheet,
+    font,
+    text_block,
+)
 from kiosk.printing.wrap import JOINS_NEXT, JOINS_PREVIOUS, clusters, wrap_text
 
 SERVICE_TH = "การขอมีบัตรประจำตัวประชาชนใหม่ กรณีบัตรหายหรือถูกทำลาย"
@@ -183,14 +190,50 @@ def test_decode_raster_refuses_bytes_without_an_image():
 
 # --- printers ----------------------------------------------------------------------------------
 
-def test_lines_drawn_once_for_many_tickets_give_each_ticket_its_own_picture():
-    # Each block of text is drawn once and pasted on later tickets (render.text_strip): a
-    # ticket drawn after others equals the same ticket drawn first, and what differs shows.
+def drawn_directly(sheet: _Sheet, text: str, size: int, weight: str, inverse: bool) -> None:
+    """What _Sheet.text drew before its lines were drawn once and reused: the reference."""
+    face = font(weight, max(sheet.px(size), MIN_TEXT_DOTS))
+    pad = sheet.px(8) if inverse else 0
+    lines = wrap_text(text, face.getlength, sheet.width - 2 * (sheet.margin + pad))
+    height = round(face.size * LINE_HEIGHT)
+    sheet._room(height * len(lines) + 2 * pad)
+    if inverse:
+        sheet.draw.rectangle((sheet.margin, sheet.y, sheet.width - sheet.margin - 1,
+                              sheet.y + height * len(lines) + 2 * pad), fill=0)
+        sheet.y += pad
+    for line in lines:
+        sheet.draw.text((sheet.width / 2, sheet.y + round(face.size * ABOVE_BASELINE)), line,
+                        font=face, fill=255 if inverse else 0, anchor="ms",
+                        language="th" if raqm_available() else None)
+        sheet.y += height
+    sheet.y += 2 * pad if inverse else 0
+
+
+@pytest.mark.parametrize("width", [576, 384, 256])
+def test_lines_drawn_once_put_the_same_ink_on_the_paper_as_drawing_them(width):
+    """Each block of text is drawn once and its ink reused on later tickets
+    (render.text_block): every dot is the one drawing it there gives, marks that reach past
+    the lines and the gap under the priority bar included, on any paper."""
+    blocks = [("สำนักงานเขตบางรัก", 30, "semibold", False),
+              ("คิวพิเศษ / Priority", 32, "bold", True),
+              ("ปั้นฟื้นฟูบัตรประจำตัวประชาชน ฎุ ฏู ป๋ี บุญ ฟุ้ง ปี้", 34, "semibold", False),
+              ("ฟื้นฟู", 21, "regular", True),
+              ("ร้องเรียน/แนะนำบริการ: สายด่วน 1555", 22, "regular", False)]
+    for _ in range(2):  # drawn, then reused
+        cached, reference = _Sheet(width), _Sheet(width)
+        for text, size, weight, inverse in blocks:
+            cached.text(text, size, weight, inverse=inverse)
+            drawn_directly(reference, text, size, weight, inverse)
+        assert cached.y == reference.y
+        assert cached.image.tobytes() == reference.image.tobytes()
+
+
+def test_a_ticket_drawn_after_others_is_the_ticket_drawn_first():
     first = render_ticket(SLIP).tobytes()
     other = render_ticket(replace(SLIP, number="A002", people_ahead=4, priority=True))
     assert other.tobytes() != first
     assert render_ticket(SLIP).tobytes() == first
-    text_strip.cache_clear()
+    text_block.cache_clear()
     assert render_ticket(SLIP).tobytes() == first
 
 

@@ -76,26 +76,34 @@ def qr_image(data: str, size: int) -> Image.Image:
     return symbol.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
+@dataclass(frozen=True)
+class TextBlock:
+    """Centred lines drawn once: their ink as a mask (255 full ink), with `slack` rows above
+    and below the block for marks that reach past its lines, and the block's own height."""
+
+    ink: Image.Image
+    slack: int
+    height: int
+
+
 @lru_cache(maxsize=128)
-def text_strip(text: str, size: int, weight: str, inverse: bool, width: int, margin: int,
-               pad: int, engine: ImageFont.Layout) -> Image.Image:
-    """A block of centred lines across the paper, white where nothing is drawn (pasted, never
-    changed). Most of a ticket's lines are the same on every ticket of an office (its name,
-    the headings, the services' names and fees, the footer), so each is drawn once."""
+def text_block(text: str, size: int, weight: str, width: int, room: int,
+               engine: ImageFont.Layout) -> TextBlock:
+    """The lines of text wrapped to `room` dots and centred across the paper, as ink. Most of
+    a ticket's lines are the same on every ticket of an office (its name, the headings, the
+    services' names and fees, the footer), so each is drawn once, and later tickets put
+    their ink on the paper as drawing it would (never changed: only read)."""
     face = _font(weight, size, engine)
-    lines = wrap_text(text, face.getlength, width - 2 * (margin + pad))
+    lines = wrap_text(text, face.getlength, room)
     height = round(face.size * LINE_HEIGHT)
-    strip = Image.new("L", (width, height * len(lines) + 2 * pad), 255)
-    draw = ImageDraw.Draw(strip)
-    if inverse:
-        draw.rectangle((margin, 0, width - margin - 1, strip.height), fill=0)
-    y = pad
-    for line in lines:
-        draw.text((width / 2, y + round(face.size * ABOVE_BASELINE)), line, font=face,
-                  fill=255 if inverse else 0, anchor="ms",
+    slack = face.size
+    ink = Image.new("L", (width, height * len(lines) + 2 * slack), 0)
+    draw = ImageDraw.Draw(ink)
+    for n, line in enumerate(lines):
+        draw.text((width / 2, slack + n * height + round(face.size * ABOVE_BASELINE)), line,
+                  font=face, fill=255, anchor="ms",
                   language="th" if engine == ImageFont.Layout.RAQM else None)
-        y += height
-    return strip
+    return TextBlock(ink, slack, height * len(lines))
 
 
 class _Sheet:
@@ -123,12 +131,18 @@ class _Sheet:
     def text(self, text: str, size: int, weight: str = "regular", *,
              inverse: bool = False) -> None:
         """Centred lines; inverse draws white on a black bar (the priority mark)."""
-        strip = text_strip(text, max(self.px(size), MIN_TEXT_DOTS), weight, inverse,
-                           self.width, self.margin, self.px(8) if inverse else 0,
-                           layout_engine())
-        self._room(strip.height)
-        self.image.paste(strip, (0, self.y))
-        self.y += strip.height
+        pad = self.px(8) if inverse else 0
+        block = text_block(text, max(self.px(size), MIN_TEXT_DOTS), weight, self.width,
+                           self.width - 2 * (self.margin + pad), layout_engine())
+        self._room(block.height + 2 * pad + block.slack)
+        if inverse:
+            self.draw.rectangle((self.margin, self.y, self.width - self.margin - 1,
+                                 self.y + block.height + 2 * pad), fill=0)
+            self.y += pad
+        # Ink through the mask: the same pixels as drawing the text here (marks reaching
+        # past the block's lines included, on whatever is already drawn).
+        self.image.paste(255 if inverse else 0, (0, self.y - block.slack), block.ink)
+        self.y += block.height + (2 * pad if inverse else 0)
 
     def number(self, number: str) -> Box:
         """The ticket number as large as fits the paper."""
