@@ -27,6 +27,7 @@ from models.transactions import on_events_committed
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
+ETA_TOLERANCE_MINUTES = 0.001
 
 
 def _ahead_statement(priority: bool, to_front: bool):
@@ -152,7 +153,9 @@ def eta_minutes(session: Session | Sql, service_id: int, ahead: int, day: date) 
     if ahead <= 0:
         return 0
     per_visit, counters = pace.get(session, service_id, day)
-    return math.ceil(ahead * per_visit / counters)
+    # Whole minutes, up. Each call's minutes come rounded to 0.00001 (minutes_between), so a
+    # wait within 0.06 s of a whole minute counts as that minute, not the next.
+    return math.ceil(ahead * per_visit / counters - ETA_TOLERANCE_MINUTES)
 
 
 # A service's waiting tickets of a day, from the office's queue index (ix_ticket_queue).

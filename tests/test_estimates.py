@@ -82,3 +82,22 @@ def test_eta_counts_a_pause_not_yet_flushed_in_the_same_unit_of_work(app):
         # Manual: 15 minutes a visit; 2 of the 3 counters that serve it are open.
         assert eta_minutes(db.session, birth.id, 3, business_day(MORNING)) == 23
         db.session.rollback()
+
+
+def test_a_wait_of_whole_minutes_is_not_rounded_up_by_the_stored_times(app):
+    """Three calls of 6 min 40 s: 20 minutes for nine people ahead at three counters, not 21
+    (each call's minutes come back rounded to 0.00001, 6.66667)."""
+    with app.app_context():
+        for _ in range(3):
+            issue("REG-BIRTH", now=MORNING)
+            begin_write(db.session)
+            ticket = call_next(db.session, counter("1"), None, now=MORNING)
+            start(db.session, ticket, now=MORNING)
+            finish(db.session, ticket, now=MORNING + timedelta(minutes=6, seconds=40))
+            db.session.commit()
+        birth = service("REG-BIRTH").id
+        pace.clear()
+        assert mean_service_minutes(db.session, birth, business_day(MORNING)) == \
+            pytest.approx(20 / 3, abs=1e-4)
+        # REG-BIRTH is served at three counters: nine ahead is three rounds of 6 min 40 s.
+        assert eta_minutes(db.session, birth, 9, business_day(MORNING)) == 20
