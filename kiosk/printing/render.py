@@ -134,7 +134,7 @@ class _Sheet:
         pad = self.px(8) if inverse else 0
         block = text_block(text, max(self.px(size), MIN_TEXT_DOTS), weight, self.width,
                            self.width - 2 * (self.margin + pad), layout_engine())
-        self._room(block.height + 2 * pad + block.slack)
+        self._room(block.height + 3 * pad + block.slack)  # the bar, its gap, the marks below
         if inverse:
             self.draw.rectangle((self.margin, self.y, self.width - self.margin - 1,
                                  self.y + block.height + 2 * pad), fill=0)
