@@ -144,3 +144,15 @@ def test_openapi_document_lists_every_api_route(client, app):
                     assert path.split("/<any(")[0] + f"/{verb}" in documented
             else:
                 assert path in documented, path
+
+
+def test_an_answer_formatted_after_its_transaction_refuses_a_waiting_ticket():
+    """Call-next and the ticket actions format their answer after the write (api/v1.formatted):
+    a waiting ticket's answer would count the people ahead, which needs the transaction."""
+    from types import SimpleNamespace
+
+    from api.v1 import formatted
+    from models import TicketStatus
+
+    with pytest.raises(RuntimeError, match="people ahead"):
+        formatted(SimpleNamespace(status=TicketStatus.WAITING), [])
