@@ -161,6 +161,9 @@ FROM t, pg_notify('{EVENTS_CHANNEL}', '')
                 bindparam("created_at", type_=UTCDateTime),
                 bindparam("priority_reason", type_=String)))
 KEY_CONSTRAINT = "uq_ticket_office_id_idempotency_key"
+SAVEPOINT = Prepared(text("SAVEPOINT khiu_issue"))
+ROLLBACK_TO_SAVEPOINT = Prepared(text("ROLLBACK TO SAVEPOINT khiu_issue"))
+RELEASE_SAVEPOINT = Prepared(text("RELEASE SAVEPOINT khiu_issue"))
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,13 @@ def issue(
     prefix = service.ticket_prefix
     token = secrets.token_urlsafe(TOKEN_BYTES)
     if sql.dialect.name == "postgresql":
+        # In a transaction, a keyed issue may still meet its key at the unique index: an
+        # issue alone (below) takes no lock on the key, so it can commit the key's ticket
+        # after the lookup above. A savepoint then gives the number back and keeps the
+        # transaction usable for the answer.
+        guarded = bool(idempotency_key) and not alone
+        if guarded:
+            sql.execute(SAVEPOINT)
         try:
             ticket_id, number, ahead = sql.one(ISSUE_IN_ONE_STATEMENT, {
                 "office_id": office_id, "prefix": prefix, "day": day, "token": token,
@@ -247,9 +257,13 @@ def issue(
             # number row of the prefix, or at the key's unique index), then fails whole at
             # that index, its number given back with it. The first tap's ticket is the
             # answer. (A retry of a ticket issued long ago takes that path too: rare.)
-            if not alone or not violates(error, KEY_CONSTRAINT):
+            if not (alone or guarded) or not violates(error, KEY_CONSTRAINT):
                 raise
+            if guarded:
+                sql.execute(ROLLBACK_TO_SAVEPOINT)
             return sql.scalar(FIND_BY_KEY, {"office_id": office_id, "key": idempotency_key})
+        if guarded:
+            sql.execute(RELEASE_SAVEPOINT)
         sql.kinds.add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
                          priority_reason, people_ahead=ahead)

@@ -9,10 +9,17 @@ import threading
 import psycopg
 from sqlalchemy import make_url, select
 
-from models import QueueEvent, Ticket, TicketStatus, VisitSegment, db
+from models import Office, QueueEvent, Service, Ticket, TicketStatus, VisitSegment, db
+from models.base import begin_write
 from models.calling import claim_next
 from models.counter_actions import TicketByToken, finish, transfer
-from models.tickets import FOLLOWED_EVENTS_LOCK, QueueError, service_by_code
+from models.tickets import (
+    FOLLOWED_EVENTS_LOCK,
+    QueueError,
+    issue,
+    issue_ticket,
+    service_by_code,
+)
 from models.transactions import transaction
 from tests.api_helpers import bearer, token_for
 from tests.queue_helpers import counter
@@ -189,3 +196,52 @@ def test_two_calls_of_one_counter_at_once_call_one_ticket_on_postgresql(pg_app):
         assert statuses == ["called", "waiting"]
         assert db.session.query(VisitSegment).count() == 1
         assert db.session.scalars(select(QueueEvent.kind)).all().count("called") == 1
+
+
+def test_a_kiosk_tap_and_an_api_request_with_one_key_get_one_ticket_on_postgresql(pg_app):
+    """The kiosk's page and an API client send the same idempotency key at once. The kiosk
+    (a session, which locks the key and looks it up first) finds no ticket; the API's
+    statement (its own transaction, no lock on the key) reaches the day's number row first,
+    held by a third connection, and commits its ticket while the kiosk's statement waits
+    there. The kiosk's insert then meets that ticket at the key's unique index: it answers
+    with that ticket, and its number is given back."""
+    client = pg_app.test_client()
+    client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})  # A001: the day's row
+    with pg_app.app_context():
+        office_id = counter("1").office_id
+        engine = db.engine
+    answers: dict[str, int] = {}
+
+    def from_api() -> None:  # as POST /api/v1/tickets does
+        with pg_app.app_context(), transaction(engine) as sql:
+            service = service_by_code(sql, office_id, "REG-BIRTH")
+        with pg_app.app_context(), transaction(engine, write=True, one_statement=True) as sql:
+            issued = issue(sql, office_id, service, idempotency_key="one-key")
+        answers["api"] = issued if isinstance(issued, int) else issued.id
+
+    def from_kiosk() -> None:
+        with pg_app.app_context():
+            begin_write(db.session)
+            ticket, _ = issue_ticket(db.session, db.session.get(Office, office_id),
+                                     db.session.scalar(select(Service).where(
+                                         Service.code == "REG-BIRTH")),
+                                     idempotency_key="one-key")
+            answers["kiosk"] = ticket.id
+            db.session.commit()
+
+    hold = ("SELECT 1 FROM ticket_sequence WHERE office_id = %s AND prefix = 'A' FOR UPDATE")
+    with connect(pg_app) as holder, connect(pg_app, autocommit=True) as watcher:
+        holder.execute(hold, (office_id,))
+        outcomes, threads = in_threads(from_api)
+        wait_until_blocked(watcher, 1)  # the API first in the row's queue, then the kiosk
+        more, kiosk = in_threads(from_kiosk)
+        wait_until_blocked(watcher, 2)
+        holder.rollback()
+        for thread in threads + kiosk:
+            thread.join(timeout=30)
+    assert outcomes + more == ["done", "done"]
+    assert answers["api"] == answers["kiosk"]
+    after = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()
+    with pg_app.app_context():
+        numbers = sorted(db.session.scalars(select(Ticket.number)))
+    assert numbers == ["A001", "A002", "A003"] and after["number"] == "A003"
