@@ -14,18 +14,20 @@ from sqlalchemy.orm import selectinload
 from admin.auth import role_required
 from models import Complaint, ComplaintUpdate, Role, db
 from models.base import begin_write, now_utc
-from models.complaints import (
-    CATEGORY_LABELS,
-    MAX_TEXT,
+from models.complaint_handling import (
     STAFF_PAGE_SIZE,
-    STATUS_LABELS,
-    TRANSITIONS,
-    ComplaintCategory,
     ComplaintError,
-    ComplaintStatus,
     count_overdue,
     move_complaint,
     staff_complaints,
+)
+from models.complaints import (
+    CATEGORY_LABELS,
+    MAX_TEXT,
+    STATUS_LABELS,
+    TRANSITIONS,
+    ComplaintCategory,
+    ComplaintStatus,
 )
 from web.office import current_office
 

@@ -20,15 +20,14 @@ from sqlalchemy.orm import selectinload
 
 from models import Complaint, ComplaintUpdate, Section, Service, db
 from models.base import begin_write, now_utc
+from models.complaint_handling import ComplaintError, file_complaint
 from models.complaints import (
     CATEGORY_LABELS,
     MAX_CONTACT,
     MAX_TEXT,
     STATUS_LABELS,
     ComplaintCategory,
-    ComplaintError,
     complaint_by_code,
-    file_complaint,
     normalize_code,
 )
 from web.office import current_office

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from kiosk.rating_rules import kiosk_reference
 from models import db
 from models.base import begin_write
-from models.complaints import file_complaint
+from models.complaint_handling import file_complaint
 from tests.a11y import axe_violations, describe, sideways_scroll, small_targets, zoomed
 from tests.queue_helpers import issue
 from tests.test_browser import LANDSCAPE, PHONE, PORTRAIT, shot

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from models import Role, db
 from models.base import begin_write, now_utc
-from models.complaints import file_complaint
+from models.complaint_handling import file_complaint
 from tests.staff_helpers import PASSWORD, add_staff
 from tests.test_browser import LANDSCAPE, MIN_TOUCH_PX, PHONE, PORTRAIT, kiosk_page, shot
 from web.office import current_office

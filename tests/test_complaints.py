@@ -9,20 +9,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-import models.complaints as complaints
+import models.complaint_handling as complaint_handling
 from models import Complaint, ComplaintCategory, ComplaintStatus, Role, db
 from models.base import begin_write, now_utc
-from models.complaints import (
-    MAX_CONTACT,
-    MAX_TEXT,
-    TRANSITIONS,
+from models.complaint_handling import (
     ComplaintError,
     count_overdue,
     file_complaint,
     move_complaint,
-    normalize_code,
     staff_complaints,
 )
+from models.complaints import MAX_CONTACT, MAX_TEXT, TRANSITIONS, normalize_code
 from tests.queue_helpers import service, staff
 from tests.staff_helpers import add_staff, csrf, sign_in
 from web.office import current_office
@@ -111,7 +108,7 @@ def test_line_breaks_from_a_textarea_count_once(app, sup):
 def test_a_clashing_code_is_drawn_again(app, sup, monkeypatch):
     first = file()
     codes = iter([first.code, "C-2345-6789"])
-    monkeypatch.setattr(complaints, "new_complaint_code", lambda: next(codes))
+    monkeypatch.setattr(complaint_handling, "new_complaint_code", lambda: next(codes))
     assert file().code == "C-2345-6789"
     assert db.session.scalar(select(func.count(Complaint.id))) == 2
 
@@ -218,7 +215,7 @@ def test_the_same_rules_hold_on_postgresql(pg_app, monkeypatch):
         now = now_utc()
         late = file("NUL\x00 ไม่ทำให้ล้ม", now=now - timedelta(days=16))
         codes = iter([late.code, "C-2345-6789"])
-        monkeypatch.setattr(complaints, "new_complaint_code", lambda: next(codes))
+        monkeypatch.setattr(complaint_handling, "new_complaint_code", lambda: next(codes))
         fresh = file(service=service("REV-SIGNTAX"))
         assert (fresh.code, fresh.section.code) == ("C-2345-6789", "REV")
         move(fresh, S.ANSWERED, reply="ตอบแล้ว")

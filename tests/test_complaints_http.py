@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from models import Complaint, ComplaintStatus, Role, db
 from models.base import begin_write, now_utc
-from models.complaints import MAX_TEXT, file_complaint
+from models.complaint_handling import file_complaint
+from models.complaints import MAX_TEXT
 from tests.staff_helpers import add_staff, csrf, sign_in
 from web.office import current_office
 from web.thaitime import format_date

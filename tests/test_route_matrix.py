@@ -19,7 +19,7 @@ from sqlalchemy import select
 from kiosk.rating_rules import kiosk_reference
 from models import Complaint, PrintJob, Role, Section, db
 from models.base import begin_write
-from models.complaints import file_complaint
+from models.complaint_handling import file_complaint
 from tests.queue_helpers import staff
 from tests.staff_helpers import add_staff, csrf, sign_in
 from tests.visit_helpers import served_visit
