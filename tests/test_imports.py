@@ -11,8 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("module", ["bench.reports", "bench.run", "kiosk.transparency",
-                                    "api.reports", "admin.reports_export", "models", "app"])
+@pytest.mark.parametrize("module", ["bench.reports", "bench.run", "bench.office_day_summary",
+                                    "kiosk.transparency", "api.reports", "admin.reports_export",
+                                    "models", "app"])
 def test_module_imports_first_in_a_fresh_interpreter(module):
     result = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT,
                             capture_output=True, text=True)
