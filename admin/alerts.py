@@ -10,7 +10,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from admin.auth import role_required
 from models import Role, db
 from models.base import begin_write
-from models.reports.alerts import acknowledge, alert_in_scope, alert_rows
+from models.reports.alerts import (
+    LIMIT,
+    acknowledge,
+    alert_in_scope,
+    alert_rows,
+    open_alert_count,
+)
 from web.office import current_office
 
 bp = Blueprint("alerts", __name__, url_prefix="/staff/alerts")
@@ -27,9 +33,10 @@ def _section_id() -> int | None:
 
 
 def _render():
-    rows = alert_rows(db.session, current_office().id, _section_id())
-    context = {"alerts": rows, "open_count": sum(1 for r in rows if r.acknowledged_at is None),
-               "poll_seconds": POLL_SECONDS}
+    office_id, section_id = current_office().id, _section_id()
+    rows = alert_rows(db.session, office_id, section_id)
+    context = {"alerts": rows, "open_count": open_alert_count(db.session, office_id, section_id),
+               "listed": len(rows), "limit": LIMIT, "poll_seconds": POLL_SECONDS}
     if request.headers.get("HX-Request"):
         return render_template("reports/_alerts.html", **context)
     return render_template("reports/alerts.html", **context)

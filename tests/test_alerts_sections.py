@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from models import Alert, AlertKind, Section, db
 from models.alerts import raise_alerts
 from models.base import begin_write
 from models.ratings import rate_visit
+from models.reports.alerts import LIMIT
 from tests.queue_helpers import staff
 from tests.report_pages import people, signed_in
 from tests.visit_helpers import served_visit
@@ -72,3 +75,25 @@ def test_asked_for_extra_reaches_both_the_staff_and_the_service_supervisor(app):
         assert [section_code(a.section_id) for a in own] == ["REG"]
     assert open_kinds(signed_in(app, "regsup")) == ["extra_payment"] * 2
     assert open_kinds(signed_in(app, "revsup")) == ["extra_payment"]
+
+
+def test_the_panel_counts_every_open_alert_beyond_the_ones_it_lists(app):
+    """A supervisor away for weeks comes back to more open alerts than the panel lists (its
+    newest LIMIT): the count says how many wait, and the panel says it shows the newest."""
+    people(app)
+    with app.app_context():
+        begin_write(db.session)
+        office_id = staff("reg1").office_id
+        reg = db.session.scalar(select(Section.id).where(Section.code == "REG"))
+        db.session.add_all(Alert(office_id=office_id, kind=AlertKind.EXTRA_PAYMENT,
+                                 section_id=reg, data={}) for _ in range(LIMIT + 5))
+        db.session.commit()
+    supervisor = signed_in(app, "regsup")
+    html = supervisor.get("/staff/alerts/").get_data(as_text=True)
+    assert f'data-open="{LIMIT + 5}"' in html
+    assert len(ITEM.findall(html)) == LIMIT
+    assert f"รอรับทราบ {LIMIT + 5} รายการ" in html and f"แสดง {LIMIT} รายการล่าสุด" in html
+    english = supervisor.get("/staff/alerts/?lang=en").get_data(as_text=True)
+    assert f"Showing the newest {LIMIT}" in english
+    assert 'data-open="0"' in signed_in(app, "revsup").get("/staff/alerts/").get_data(
+        as_text=True)

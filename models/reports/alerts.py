@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.alerts import Alert, AlertKind
@@ -77,6 +77,13 @@ def alert_rows(session: Session, office_id: int, section_id: int | None,
                              data.get("unhappy"), data.get("ratings"), alert.acknowledged_at,
                              by or "", data.get("minutes", 15)))
     return rows
+
+
+def open_alert_count(session: Session, office_id: int, section_id: int | None) -> int:
+    """Every open alert in scope, also those past the panel's LIMIT."""
+    return session.scalar(_in_scope(select(func.count(Alert.id))
+                                    .where(Alert.acknowledged_at.is_(None)),
+                                    office_id, section_id)) or 0
 
 
 def alert_in_scope(session: Session, alert_id: int, office_id: int,
