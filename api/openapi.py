@@ -65,14 +65,26 @@ SPEC = {
             "parameters": [TOKEN],
             "responses": {"200": _json(_ref("Ticket"), "The ticket"), "404": ERROR}}},
         "/api/v1/counters/{counter}/call-next": {"post": {
-            "summary": "Call the next ticket to this counter", "security": BEARER,
+            "summary": "Call the next ticket to this counter; with `finish`, first finish the "
+                       "counter's current visit (one request for \"finish and call next\")",
+            "description": "The finish is done first and stands whatever the call answers "
+                           "(204 when nobody waits). A repeated request naming the same "
+                           "ticket is refused with 409 not_at_counter and calls nobody.",
+            "security": BEARER,
             "parameters": [{"name": "counter", "in": "path", "required": True,
                             "schema": {"type": "integer"}}],
+            "requestBody": {"required": False, "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"finish": {
+                    "type": "string", "minLength": 1, "maxLength": 64,
+                    "description": "token of the ticket at this counter to finish first"}}}}}},
             "responses": {"200": _json({"type": "object", "required": ["ticket"],
                                         "properties": {"ticket": _ref("Ticket")}},
                                        "The called ticket"),
                           "204": {"description": "Nobody is waiting"},
-                          "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}},
+                          "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR,
+                          "409": _json(_ref("Error"), "counter_busy, counter_paused, "
+                                                      "not_at_counter or invalid_transition"),
+                          "422": ERROR}}},
         "/api/v1/tickets/{token}/recall": _action("Call the ticket again"),
         "/api/v1/tickets/{token}/start": _action("Start serving the ticket"),
         "/api/v1/tickets/{token}/no-show": _action("The visitor did not come"),

@@ -67,6 +67,12 @@ def empty_app(migrated_db: Path, tmp_path: Path) -> Iterator[Flask]:
     yield from _app_on_copy(migrated_db, tmp_path)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request) -> Flask:
+    """The demo app on SQLite, then on PostgreSQL."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -39,7 +39,9 @@ class Client:
 
 def drive_office(base_url: str, token: str, counter_ids: list[int], kiosks: int = 16,
                  tickets_per_kiosk: int = 10) -> dict:
-    """Kiosks issue while counters call and finish; returns what happened, for assertions."""
+    """Kiosks issue while counters call and finish; returns what happened, for assertions.
+    Every other counter finishes its visit with its next call ({"finish": TOKEN}), the
+    others with a finish request of its own."""
     issued: list[dict] = []
     claims: list[tuple[int, str]] = []
     errors: list[str] = []
@@ -66,12 +68,16 @@ def drive_office(base_url: str, token: str, counter_ids: list[int], kiosks: int 
         finally:
             client.close()
 
-    def desk(counter_id: int) -> None:
+    def desk(counter_id: int, finish_with_call: bool) -> None:
         client = Client(base_url, token)
         idle = 0
+        held = None  # the ticket a finish_with_call counter finishes with its next call
         try:
             while idle < 20:
-                status, data = client.post(f"/api/v1/counters/{counter_id}/call-next")
+                status, data = client.post(f"/api/v1/counters/{counter_id}/call-next",
+                                           {"finish": held["token"]} if held else None)
+                if held and status in (200, 204):
+                    held = None  # finished by that call
                 if status == 204:
                     idle = idle + 1 if issuing_done.is_set() else 0
                     time.sleep(0.01)
@@ -82,6 +88,9 @@ def drive_office(base_url: str, token: str, counter_ids: list[int], kiosks: int 
                 ticket = data["ticket"]
                 with lock:
                     claims.append((counter_id, ticket["token"]))
+                if finish_with_call:
+                    held = ticket
+                    continue
                 status, data = client.post(f"/api/v1/tickets/{ticket['token']}/finish")
                 if status != 200:
                     errors.append(f"finish {ticket['number']}: {status} {data}")
@@ -89,7 +98,8 @@ def drive_office(base_url: str, token: str, counter_ids: list[int], kiosks: int 
             client.close()
 
     kiosk_threads = [threading.Thread(target=kiosk, args=(i,)) for i in range(kiosks)]
-    desk_threads = [threading.Thread(target=desk, args=(c,)) for c in counter_ids]
+    desk_threads = [threading.Thread(target=desk, args=(c, n % 2 == 1))
+                    for n, c in enumerate(counter_ids)]
     for thread in kiosk_threads + desk_threads:
         thread.start()
     for thread in kiosk_threads:
@@ -97,6 +107,12 @@ def drive_office(base_url: str, token: str, counter_ids: list[int], kiosks: int 
     issuing_done.set()
     for thread in desk_threads:
         thread.join(timeout=300)
+    reader = Client(base_url)
+    for ticket in issued:  # every visit ended served, whichever way it was finished
+        _, data = reader.get(f"/api/v1/tickets/{ticket['token']}")
+        if data["status"] != "finished":
+            errors.append(f"{ticket['number']} ended {data['status']}")
+    reader.close()
     return {"issued": issued, "claims": claims, "errors": errors}
 
 

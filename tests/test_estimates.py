@@ -37,11 +37,6 @@ def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
         assert eta_minutes(db.session, birth.id, 3, last.business_day) == 6
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request):
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 def test_todays_mean_service_time_counts_served_calls_of_today_only(any_app):
     """The mean of today's served calls of the service (6 and 9 minutes: 7.5), whatever was
     served on other days or of other services, and calls not served or not started."""

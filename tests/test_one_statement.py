@@ -22,11 +22,6 @@ from tests.load_helpers import Client
 from tests.queue_helpers import counter
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request):
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 def counter_id(app, label: str) -> int:
     with app.app_context():
         return counter(label).id
