@@ -107,17 +107,19 @@ def counter(counter_id: int):
 
 
 def _act(counter_id: int, action) -> tuple:
+    """Run action(counter) as a write: a QueueError it raises is refused (rolled back, 409);
+    one it returns is news shown with the committed result."""
     begin_write(db.session)
     counter = _counter(counter_id)
     try:
-        action(counter)
+        news = action(counter)
     except QueueError as exc:
         db.session.rollback()
         return render_console(_counter(counter_id), exc, 409)
     db.session.commit()
     if not request.headers.get("HX-Request"):
         return redirect(url_for("console.counter", counter_id=counter_id), code=303)
-    return render_console(counter)
+    return render_console(counter, news)
 
 
 @bp.post("/<int:counter_id>/call-next")
@@ -129,6 +131,38 @@ def call(counter_id: int):
         if call_next(db.session, counter, g.staff, priority_ratio=ratio) is None:
             raise QueueError("queue_empty", "ไม่มีคิวรอ", "Nobody is waiting")
     return _act(counter_id, action)
+
+
+@bp.post("/<int:counter_id>/finish-and-call-next")
+@role_required(*STAFF_ROLES)
+def finish_and_call(counter_id: int):
+    """Finish the visit at the counter, then call the next: one tap. The form names the ticket
+    it showed, so a double tap finds that ticket gone and calls nobody. The finish is
+    committed first (as the API's call-next with "finish" does) and stands whatever the call
+    then answers; nobody waiting is then news, not a refusal."""
+    shown = request.form.get("ticket", "")
+
+    def finish_shown(counter: Counter) -> None:
+        ticket = current_ticket(db.session, counter)
+        if ticket is None or not shown or ticket.token != shown:
+            raise QueueError("not_at_counter", "คิวที่แสดงอยู่ไม่ได้อยู่ที่ช่องนี้แล้ว",
+                             "That ticket is no longer at this counter")
+        TICKET_ACTIONS["finish"](db.session, ticket)
+
+    def call_after(counter: Counter) -> QueueError | None:
+        if call_next(db.session, counter, g.staff,
+                     priority_ratio=current_app.config["PRIORITY_RATIO"]) is None:
+            return QueueError("queue_empty", "จบงานแล้ว ไม่มีคิวรอ", "Finished; nobody is waiting")
+        return None
+
+    begin_write(db.session)
+    try:
+        finish_shown(_counter(counter_id))
+    except QueueError as exc:
+        db.session.rollback()
+        return render_console(_counter(counter_id), exc, 409)
+    db.session.commit()
+    return _act(counter_id, call_after)
 
 
 @bp.post("/<int:counter_id>/ticket/<verb>")

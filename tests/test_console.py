@@ -102,3 +102,33 @@ def test_supervisors_and_admins_may_work_a_counter_too(client, app):
     add_staff(app, "boss", Role.SUPERVISOR, "REG")
     sign_in(client, "boss")
     assert client.get(f"/staff/console/{counter_id(app, '2')}").status_code == 200
+
+
+def test_finish_and_call_next_in_one_tap(client, app):
+    """The button finishes the visit the console showed, then calls the next; a double tap
+    names the same ticket and is refused; nobody waiting after a finish is news (200)."""
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    one = counter_id(app, "1")
+    with app.app_context():
+        first, second = issue("REG-BIRTH"), issue("REG-BIRTH")
+        tokens = (first.token, second.token)
+    url = f"/staff/console/{one}/finish-and-call-next"
+    assert post(client, url, ticket=tokens[0]).status_code == 409  # nothing at the counter
+    page = post(client, f"/staff/console/{one}/call-next").get_data(as_text=True)
+    assert f'name="ticket" value="{tokens[0]}"' in page  # the button names the shown ticket
+    assert post(client, url, ticket="").status_code == 409
+    after = post(client, url, ticket=tokens[0])
+    assert after.status_code == 200
+    assert re.search(r'id="current-number">A002<', after.get_data(as_text=True))
+    again = post(client, url, ticket=tokens[0])
+    assert again.status_code == 409
+    assert "ไม่ได้อยู่ที่ช่องนี้แล้ว" in again.get_data(as_text=True)
+    last = post(client, url, ticket=tokens[1])
+    assert last.status_code == 200 and "จบงานแล้ว ไม่มีคิวรอ" in last.get_data(as_text=True)
+    with app.app_context():
+        statuses = [t.status for t in db.session.scalars(select(Ticket).order_by(Ticket.id))]
+    assert statuses == [TicketStatus.FINISHED, TicketStatus.FINISHED]
+    assert client.post(url, data={"ticket": tokens[1]}).status_code == 400  # no CSRF token
+    english = client.get(f"/staff/console/{one}?lang=en").get_data(as_text=True)
+    assert "Finish &amp; call next" not in english  # no ticket at the counter, no button

@@ -85,6 +85,7 @@ EXPECTED: dict[str, Expect] = {
     "console.counter": Expect(STAFF),
     "console.open_counter": Expect(STAFF),
     "console.call": Expect(STAFF),
+    "console.finish_and_call": Expect(STAFF),
     "console.ticket_action": Expect(STAFF),
     "console.transfer_ticket": Expect(STAFF),
     "console.pause": Expect(STAFF),
