@@ -12,7 +12,7 @@ from admin.auth import role_required, signed_in_staff
 from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
 from models.base import UTCDateTime, begin_write, day_start, now_utc
 from models.calling import call_next, current_ticket, lane_turn, waiting_tickets
-from models.counter_actions import TICKET_ACTIONS, set_paused, transfer
+from models.counter_actions import TICKET_ACTIONS, NotAtCounter, set_paused, transfer
 from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day
@@ -145,8 +145,7 @@ def finish_and_call(counter_id: int):
     def finish_shown(counter: Counter) -> None:
         ticket = current_ticket(db.session, counter)
         if ticket is None or not shown or ticket.token != shown:
-            raise QueueError("not_at_counter", "คิวที่แสดงอยู่ไม่ได้อยู่ที่ช่องนี้แล้ว",
-                             "That ticket is no longer at this counter")
+            raise NotAtCounter()
         TICKET_ACTIONS["finish"](db.session, ticket)
 
     def call_after(counter: Counter) -> QueueError | None:

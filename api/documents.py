@@ -25,7 +25,7 @@ SEGMENTS = VisitSegment.__table__
 _TICKET = (
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.token, TICKETS.c.number,
            TICKETS.c.status, TICKETS.c.priority_reason, TICKETS.c.business_day,
-           TICKETS.c.queued_at, TICKETS.c.to_front, TICKETS.c.service_id, TICKETS.c.counter_id,
+           TICKETS.c.queued_at, TICKETS.c.to_front, TICKETS.c.service_id,
            SERVICES.c.code.label("service_code"), COUNTERS.c.label.label("counter_label"))
     .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
                  .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)))

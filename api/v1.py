@@ -12,8 +12,8 @@ from api.documents import ticket_json, ticket_row_by_id, ticket_row_by_token, ti
 from api.errors import ApiError, queue_error_as_json
 from models import Counter, PriorityReason, Section, Service, TicketStatus, db
 from models.base import now_utc
-from models.calling import ACTIVE, UnknownCounter, claim_next
-from models.counter_actions import TICKET_ACTIONS, TicketByToken, transfer
+from models.calling import UnknownCounter, claim_next
+from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, transfer
 from models.estimates import eta_minutes, waiting_count
 from models.sql import Sql
 from models.staff import STAFF_ROLES, staff_for_token
@@ -189,19 +189,19 @@ def get_ticket(token: str):
 def call(counter_id: int):
     """Call the next ticket. With {"finish": TOKEN} (the ticket this counter has), finish
     that visit first: the console's "finish and call next" in one request. A double tap
-    names the same ticket twice, so the second finds it finished and calls nobody. The finish
-    is a transaction of its own, before the call's (on PostgreSQL a finish holds the office's
-    event lock to its COMMIT, see models/calling.CALL_NEXT_IN_ONE), and stands whatever the
-    call then answers."""
+    names the same ticket twice, so the second finds it gone from the counter and calls
+    nobody. The finish is a transaction of its own, before the call's (on PostgreSQL a finish
+    holds the office's event lock to its COMMIT, see models/calling.CALL_NEXT_IN_ONE), and
+    stands whatever the call then answers."""
     with transaction() as sql:
         require_staff(sql)
         office_id = current_office_id(sql)
-        if counter_id > MAX_ID:  # unknown, not an overflow in the driver
-            raise UnknownCounter(counter_id)
-        finishing = _ticket_to_finish(sql, counter_id)
+    if counter_id > MAX_ID:  # unknown, not an overflow in the driver
+        raise UnknownCounter(counter_id)
+    finishing = _ticket_to_finish()
     if finishing is not None:
         with transaction(write=True, one_statement=True) as sql:
-            TICKET_ACTIONS["finish"](sql, finishing)
+            finish(sql, TicketByToken(finishing, office_id), at_counter=counter_id)
     with transaction(write=True, one_statement=True) as sql:
         ticket_id = claim_next(sql, counter_id, office_id, g.staff.id,
                                priority_ratio=current_app.config["PRIORITY_RATIO"])
@@ -209,20 +209,14 @@ def call(counter_id: int):
     return jsonify(formatted(*found)) if found is not None else Response(status=204)
 
 
-def _ticket_to_finish(sql: Sql, counter_id: int):
-    """The ticket call-next's optional body names to finish first ({"finish": TOKEN}), if
-    it is at this counter now; None without one."""
+def _ticket_to_finish() -> str | None:
+    """The token call-next's optional body names to finish first ({"finish": TOKEN})."""
     if not request.get_data(cache=True).strip():
         return None
     token = json_body().get("finish")
-    if token is None:
-        return None
-    if not isinstance(token, str) or not token:
+    if token is not None and (not isinstance(token, str) or not 1 <= len(token) <= 64):
         raise ApiError(422, "invalid", "'finish' is the token of the counter's ticket")
-    ticket = find_ticket(token, sql)
-    if ticket.counter_id != counter_id or ticket.status not in ACTIVE:
-        raise ApiError(409, "not_at_counter", "That ticket is not at this counter now")
-    return ticket
+    return token
 
 
 @bp.post("/tickets/<token>/<any(recall, start, 'no-show', finish):verb>")

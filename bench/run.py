@@ -1,7 +1,8 @@
 """Khiu benchmarks: `python -m bench.run` (or `make bench`). Prints a Markdown table.
 
 - issue: tickets over HTTP, 16 concurrent clients, server under waitress in its own process
-- call-next: 8 counters claiming tickets over HTTP
+- call-next: 8 counters claiming tickets over HTTP (bench/calling.py), each visit finished by
+  a request of its own, then (a second run) by the counter's next call-next ({"finish": TOKEN})
 - quiet counter: call-next behind another service's long queue, one counter at a time
 - board: call-to-board latency over SSE with 50 boards connected
 - print: ticket render + ESC/POS encode
@@ -17,6 +18,7 @@ import time
 from collections import Counter as Tally
 from contextlib import ExitStack
 
+from bench.calling import WARM_UP, bench_call, bench_quiet_counter, refill, run_threads
 from bench.http import LeanClient as Client
 from bench.printing import bench_print
 from bench.reports import report_rows
@@ -24,22 +26,6 @@ from bench.stats import percentile
 from scripts.khiu_process import khiu_server
 from scripts.postgres_server import throwaway_postgres
 from tests.load_helpers import KIOSK_SERVICES
-
-
-def run_threads(count: int, target, timed: threading.Barrier | None = None) -> float:
-    """Run target(i) in count threads; the clock starts when all reach `timed`, if given."""
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    if timed is not None:
-        timed.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
-
-
-WARM_UP = 3  # untimed requests per client first: a new connection, statement caches
 
 
 def bench_issue(base: str, clients: int, per_client: int) -> dict:
@@ -78,65 +64,6 @@ def bench_issue(base: str, clients: int, per_client: int) -> dict:
     return {"rate": len(numbers) / elapsed, "p50": percentile(latencies, .5) * 1000,
             "p99": percentile(latencies, .99) * 1000, "count": len(numbers),
             "failed": clients * per_client - len(numbers), "duplicates": duplicates}
-
-
-def bench_call(base: str, token: str) -> dict:
-    counters = [c["id"] for c in Client(base).get("/api/v1/counters")[1]]
-    latencies: list[float] = []
-    claimed: list[str] = []
-    lock = threading.Lock()
-
-    timed = threading.Barrier(len(counters) + 1)
-
-    def desk(index: int) -> None:
-        client = Client(base, token)
-        mine, got = [], []
-        for _ in range(WARM_UP):
-            status, data = client.post(f"/api/v1/counters/{counters[index]}/call-next")
-            if status == 200:
-                got.append(data["ticket"]["token"])
-                client.post(f"/api/v1/tickets/{data['ticket']['token']}/finish")
-        timed.wait()
-        while True:
-            started = time.perf_counter()
-            status, data = client.post(f"/api/v1/counters/{counters[index]}/call-next")
-            if status != 200:
-                break
-            mine.append(time.perf_counter() - started)
-            got.append(data["ticket"]["token"])
-            client.post(f"/api/v1/tickets/{data['ticket']['token']}/finish")
-        client.close()
-        with lock:
-            latencies.extend(mine)
-            claimed.extend(got)
-
-    elapsed = run_threads(len(counters), desk, timed)
-    doubles = sum(c - 1 for c in Tally(claimed).values() if c > 1)
-    # Each claim is followed by its finish: two requests per visit.
-    return {"rate": len(latencies) / elapsed, "p50": percentile(latencies, .5) * 1000,
-            "p99": percentile(latencies, .99) * 1000, "count": len(claimed), "doubles": doubles}
-
-
-def bench_quiet_counter(base: str, token: str, others: int, calls: int) -> dict:
-    """Call-next at a counter with one ticket of its own while `others` tickets of a service it
-    does not serve wait: the claim's index walk skips them all (models/calling.py)."""
-    client = Client(base, token)
-    counters = client.get("/api/v1/counters")[1]
-    busy = "REG-BIRTH"
-    quiet = next(c for c in counters if busy not in c["services"] and c["services"])
-    for n in range(others):
-        client.post("/api/v1/tickets", {"service": busy, "idempotency_key": f"busy-{n}"})
-    latencies = []
-    for n in range(calls):
-        client.post("/api/v1/tickets", {"service": quiet["services"][0],
-                                        "idempotency_key": f"quiet-{n}"})
-        started = time.perf_counter()
-        status, data = client.post(f"/api/v1/counters/{quiet['id']}/call-next")
-        latencies.append(time.perf_counter() - started)
-        assert status == 200, status
-        client.post(f"/api/v1/tickets/{data['ticket']['token']}/finish")
-    client.close()
-    return {"p50": percentile(latencies, .5) * 1000, "p95": percentile(latencies, .95) * 1000}
 
 
 def bench_board(base: str, token: str, boards: int, calls: int) -> dict:
@@ -255,6 +182,12 @@ def run_all(url: str | None, tickets: int, workers: int, reports: bool = True) -
         rows.append(f"| call-next, 8 counters, {engine} | {call['rate']:.0f} calls/s "
                     f"(each + finish) | p50 {call['p50']:.1f} ms, p99 {call['p99']:.1f} ms | "
                     f"{call['doubles']} double calls of {call['count']} | ≥ 500/s |")
+        refill(base, tickets)
+        one = bench_call(base, token, finish_with_call=True)
+        rows.append(f"| call-next finishing the visit before, 8 counters, {engine} | "
+                    f"{one['rate']:.0f} calls/s (one request each) | p50 {one['p50']:.1f} ms, "
+                    f"p99 {one['p99']:.1f} ms | {one['doubles']} double calls of {one['count']} "
+                    "| ≥ 500/s |")
         board = bench_board(base, token, boards=50, calls=20)
         rows.append(f"| call → board over SSE, 50 boards, {engine} | "
                     f"{board['deliveries']} deliveries | p50 {board['p50']:.1f} ms, "

@@ -112,6 +112,10 @@ IN_ONE_STATEMENT = {
 }
 ONE_STATEMENT = {(verb, by_token): Prepared(action_statement(action, by_token))
                  for verb, action in IN_ONE_STATEMENT.items() for by_token in (False, True)}
+# Finish only while the ticket is at a given counter (call-next with "finish", api/v1.py).
+FINISH_AT_COUNTER = {by_token: Prepared(action_statement(IN_ONE_STATEMENT["finish"], by_token,
+                                                         at_counter=True))
+                     for by_token in (False, True)}
 
 
 def _refused(status: TicketStatus | None, verb: str) -> QueueError:
@@ -129,10 +133,17 @@ def _refused(status: TicketStatus | None, verb: str) -> QueueError:
                       f"Cannot {action_en} a ticket that is {status.value}")
 
 
+class NotAtCounter(QueueError):
+    def __init__(self):
+        super().__init__("not_at_counter", "คิวนี้ไม่ได้อยู่ที่ช่องบริการนี้แล้ว",
+                         "That ticket is not at this counter now")
+
+
 def _require(session: Session | Sql, ticket: Any, verb: str,
-             allowed: tuple[TicketStatus, ...] | None = None):
+             allowed: tuple[TicketStatus, ...] | None = None, at_counter: int | None = None):
     """The ticket's state (AT_COUNTER), if it allows the action (the states of
-    IN_ONE_STATEMENT[verb] unless given); else a QueueError."""
+    IN_ONE_STATEMENT[verb] unless given) and, with at_counter, is at that counter; else a
+    QueueError."""
     allowed = allowed or IN_ONE_STATEMENT[verb].allowed
     flush(session)
     if isinstance(ticket, TicketByToken):
@@ -142,13 +153,15 @@ def _require(session: Session | Sql, ticket: Any, verb: str,
             raise UnknownTicket()
     else:
         state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
+    if at_counter is not None and (state.counter_id != at_counter or state.status not in ACTIVE):
+        raise NotAtCounter()
     if state.status not in allowed or state.segment_id is None:
         raise _refused(state.status, verb)
     return state
 
 
 def _in_one_statement(session: Session | Sql, ticket: Any, verb: str,
-                      now: datetime | None = None) -> int | None:
+                      now: datetime | None = None, at_counter: int | None = None) -> int | None:
     """On PostgreSQL: the action as one statement; returns the ticket's id, or raises the
     error of why nothing was written. Elsewhere None (the caller goes step by step)."""
     sql = Sql.of(session)
@@ -158,12 +171,17 @@ def _in_one_statement(session: Session | Sql, ticket: Any, verb: str,
     by_token = isinstance(ticket, TicketByToken)
     key = {"token": ticket.token, "at_office": ticket.office_id} if by_token else \
         {"ticket_id": ticket.id, "at_office": ticket.office_id}
-    row = sql.first(ONE_STATEMENT[verb, by_token], {
-        **key, "now": now or now_utc(), "created_at": now_utc()})
+    if at_counter is None:
+        statement = ONE_STATEMENT[verb, by_token]
+    else:
+        statement, key["at_counter"] = FINISH_AT_COUNTER[by_token], at_counter
+    row = sql.first(statement, {**key, "now": now or now_utc(), "created_at": now_utc()})
     if row is None:
         raise UnknownTicket()
     if row.id is None:  # nothing written: refused at the start, or changed meanwhile
         found = row.found_status
+        if at_counter is not None and (row.found_counter != at_counter or found not in ACTIVE):
+            raise NotAtCounter()
         allowed = IN_ONE_STATEMENT[verb].allowed
         raise _refused(None if found in allowed and row.found_segment else found, verb)
     return acted_in_one_statement(sql, row, IN_ONE_STATEMENT[verb].kind)
@@ -225,12 +243,15 @@ def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None) ->
     return state.id
 
 
-def finish(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
-    done = _in_one_statement(session, ticket, "finish", now)
+def finish(session: Session | Sql, ticket: Any, now: datetime | None = None,
+           at_counter: int | None = None) -> int:
+    """Finish the visit; with at_counter only while the ticket is at that counter, else
+    NotAtCounter."""
+    done = _in_one_statement(session, ticket, "finish", now, at_counter)
     if done is not None:
         return done
     now = now or now_utc()
-    state = _require(session, ticket, "finish")
+    state = _require(session, ticket, "finish", at_counter=at_counter)
     _close(session, state, SegmentOutcome.SERVED, now, "finish", status=TicketStatus.FINISHED,
            finished_at=now)
     record_event(session, state, "finished", state.counter_id, number=state.number)

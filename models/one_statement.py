@@ -187,13 +187,14 @@ class Action:
     ticket_values: dict[str, Any]
 
 
-def action_statement(action: Action, by_token: bool) -> Select:
+def action_statement(action: Action, by_token: bool, at_counter: bool = False) -> Select:
     """The action on the ticket of `token` (by_token) or of `ticket_id`, in the office
-    `at_office`: only if the ticket is in one of the allowed states with an open segment.
+    `at_office`: only if the ticket is in one of the allowed states with an open segment,
+    and with at_counter only while it is at the counter `at_counter`.
 
-    Its row: the ticket as found at the start (found_id, found_status, found_segment; no
-    row for a ticket that does not exist here) and the document, whose `id` is None when the
-    action did not happen and nothing was written."""
+    Its row: the ticket as found at the start (found_id, found_status, found_segment,
+    found_counter; no row for a ticket that does not exist here) and the document, whose
+    `id` is None when the action did not happen and nothing was written."""
     found = TICKETS.c.token == bindparam("token") if by_token else \
         TICKETS.c.id == bindparam("ticket_id")
     open_segment = (select(SEGMENTS.c.id).where(SEGMENTS.c.ticket_id == TICKETS.c.id,
@@ -214,10 +215,12 @@ def action_statement(action: Action, by_token: bool) -> Select:
     # holds a newer segment than that one).
     # (An action that changes nothing on the ticket still sets a column to itself, for the
     # lock.)
+    at_the_counter = [TICKETS.c.counter_id == bindparam("at_counter", type_=Integer)] \
+        if at_counter else []
     changed = (update(TICKETS)
                .where(TICKETS.c.id == as_found(TICKETS.c.id),
                       or_(*(TICKETS.c.status == status for status in action.allowed)),
-                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at))
+                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at), *at_the_counter)
                .values(**(action.ticket_values or {"to_front": TICKETS.c.to_front}))
                .returning(*TICKETS.c).cte("changed"))
     segment = (update(SEGMENTS)
@@ -238,6 +241,7 @@ def action_statement(action: Action, by_token: bool) -> Select:
     event = _event(acted, action.kind,
                    {name: fields[name] for name in action.event_fields}).cte("event")
     return _with_document([target.c.id.label("found_id"), target.c.status.label("found_status"),
-                           target.c.segment_id.label("found_segment")],
+                           target.c.segment_id.label("found_segment"),
+                           target.c.counter_id.label("found_counter")],
                           target, changed, segment) \
         .add_cte(event)

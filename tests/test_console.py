@@ -123,7 +123,7 @@ def test_finish_and_call_next_in_one_tap(client, app):
     assert re.search(r'id="current-number">A002<', after.get_data(as_text=True))
     again = post(client, url, ticket=tokens[0])
     assert again.status_code == 409
-    assert "ไม่ได้อยู่ที่ช่องนี้แล้ว" in again.get_data(as_text=True)
+    assert "ไม่ได้อยู่ที่ช่องบริการนี้แล้ว" in again.get_data(as_text=True)
     last = post(client, url, ticket=tokens[1])
     assert last.status_code == 200 and "จบงานแล้ว ไม่มีคิวรอ" in last.get_data(as_text=True)
     with app.app_context():
