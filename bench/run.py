@@ -184,7 +184,7 @@ def run_all(url: str | None, tickets: int, workers: int, reports: bool = True) -
                     f"{call['doubles']} double calls of {call['count']} | ≥ 500/s |")
         refill(base, tickets)
         one = bench_call(base, token, finish_with_call=True)
-        rows.append(f"| call-next finishing the visit before, 8 counters, {engine} | "
+        rows.append(f"| call-next finishing the counter's last visit, 8 counters, {engine} | "
                     f"{one['rate']:.0f} calls/s (one request each) | p50 {one['p50']:.1f} ms, "
                     f"p99 {one['p99']:.1f} ms | {one['doubles']} double calls of {one['count']} "
                     "| ≥ 500/s |")

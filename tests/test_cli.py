@@ -175,3 +175,21 @@ def test_commands_before_init_db_say_what_to_do(tmp_path):
     )
     assert result.returncode != 0
     assert "run `flask --app app init-db` first" in result.stderr
+
+
+def test_serve_takes_the_startup_heap_out_of_the_collectors_view(runner, monkeypatch):
+    """`flask serve` freezes the objects made at start before serving (cli/serve.settle_heap):
+    otherwise every full collection walks them again, in every forked worker at once."""
+    import gc
+
+    import cli.serve as serve
+
+    frozen: list[int] = []
+    monkeypatch.setattr(serve, "run_single", lambda *args: frozen.append(gc.get_freeze_count()))
+    try:
+        gc.unfreeze()
+        result = runner.invoke(args=["serve", "--workers", "1", "--port", "0"])
+        assert result.exit_code == 0, result.output
+        assert frozen and frozen[0] > 1000
+    finally:
+        gc.unfreeze()
