@@ -62,6 +62,21 @@ def shot(page: Page, artifacts: Path, name: str, *, full_page: bool = False) -> 
     page.screenshot(path=str(artifacts / name), full_page=full_page)
 
 
+def open_console(page: Page, base: str, username: str, counter: str = "1") -> None:
+    """Sign a staff member in (password PASSWORD) and open a counter's console."""
+    import re
+
+    from tests.staff_helpers import PASSWORD
+
+    page.goto(f"{base}/staff/sign-in?next=/staff/console/")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/staff/console/$"))
+    page.locator(f"form[action$='/staff/console/{counter}/open'] button").click()
+    page.wait_for_url(re.compile(rf"/staff/console/{counter}$"))
+
+
 def html_lang(page: Page) -> str:
     return page.evaluate("document.documentElement.lang")
 

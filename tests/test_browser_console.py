@@ -3,26 +3,14 @@ news (htmx swaps only 2xx answers unless told), and "finish and call next" in on
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from models import Role
 from tests.queue_helpers import issue
-from tests.staff_helpers import PASSWORD, add_staff
-from tests.test_browser import shot
+from tests.staff_helpers import add_staff
+from tests.test_browser import open_console, shot
 
 pytestmark = pytest.mark.browser
-
-
-def open_counter_one(page, live_server: str) -> None:
-    page.goto(f"{live_server}/staff/sign-in?next=/staff/console/")
-    page.fill("#username", "desk-clerk")
-    page.fill("#password", PASSWORD)
-    page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/staff/console/$"))
-    page.locator("form[action$='/staff/console/1/open'] button").click()
-    page.wait_for_url(re.compile(r"/staff/console/1$"))
 
 
 def current_number(page) -> str | None:
@@ -34,14 +22,14 @@ def test_the_clerk_sees_refusals_and_finishes_and_calls_in_one_tap(app, live_ser
     add_staff(app, "desk-clerk", Role.COUNTER, "REG")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        open_counter_one(page, live_server)
+        open_console(page, live_server, "desk-clerk")
         # Nobody waits: the refusal (409) is shown, not swallowed.
-        page.get_by_role("button", name="เรียกคิวถัดไป").click()
+        page.get_by_role("button", name="เรียกคิวถัดไป", exact=True).click()
         page.wait_for_selector(".form-error:has-text('ไม่มีคิวรอ')", timeout=5_000)
 
         with app.app_context():
             numbers = [issue("REG-BIRTH").number for _ in range(2)]
-        page.get_by_role("button", name="เรียกคิวถัดไป").click()
+        page.get_by_role("button", name="เรียกคิวถัดไป", exact=True).click()
         page.wait_for_function("n => document.getElementById('current-number')"
                                "?.textContent.trim() === n", arg=numbers[0], timeout=5_000)
         assert page.locator(".form-error").count() == 0

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 
 from models import Role
-from tests.staff_helpers import PASSWORD, add_staff
-from tests.test_browser import PORTRAIT, shot
+from tests.staff_helpers import add_staff
+from tests.test_browser import PORTRAIT, open_console, shot
 
 pytestmark = pytest.mark.browser
 
@@ -61,14 +61,8 @@ def test_no_policy_violation_on_any_page_of_a_whole_round(app, live_server, brow
 
         # The clerk signs in, opens counter 1 and calls: htmx swaps the console, the board
         # receives the call over SSE.
-        page.goto(f"{live_server}/staff/sign-in?next=/staff/console/")
-        page.fill("#username", "csp-clerk")
-        page.fill("#password", PASSWORD)
-        page.locator("form.stack button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/staff/console/$"))
-        page.locator("form[action$='/staff/console/1/open'] button").click()
-        page.wait_for_url(re.compile(r"/staff/console/1$"))
-        page.get_by_role("button", name="เรียกคิวถัดไป").click()
+        open_console(page, live_server, "csp-clerk")
+        page.get_by_role("button", name="เรียกคิวถัดไป", exact=True).click()
         page.wait_for_function(
             "n => document.getElementById('current-number')?.textContent.trim() === n",
             arg=number)
@@ -78,7 +72,7 @@ def test_no_policy_violation_on_any_page_of_a_whole_round(app, live_server, brow
         shot(board, artifacts, "02-board-call.png")
         page.get_by_role("button", name="เริ่มให้บริการ").click()
         page.wait_for_selector("text=จบงาน")
-        page.get_by_role("button", name="จบงาน").click()
+        page.get_by_role("button", name="จบงาน", exact=True).click()
         page.wait_for_function("() => !document.getElementById('current-number')")
         shot(page, artifacts, "03-console.png")
 

@@ -83,7 +83,8 @@ def work_at_counter(page: Page, label: str) -> None:
 
 
 def press(page: Page, label: str) -> None:
-    page.locator(".console-actions button", has_text=label).click()
+    """The console's button of exactly that label ("จบงาน" is also the start of another)."""
+    page.locator(".console-actions button").get_by_text(label, exact=True).click()
 
 
 def citizen_takes_a_ticket(page: Page, base: str, shots: Shots) -> tuple[str, str]:
