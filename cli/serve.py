@@ -45,9 +45,10 @@ def settle_heap() -> None:
     Otherwise every full collection walks them all again: in each of the forked workers,
     whose heaps are copies of one another, so their collections came at the same moments
     and stalled all four together for about 300 ms (the ticket benchmark's p99 on
-    PostgreSQL: 230-370 ms, 43-105 ms after this). Freezing before fork() is what the gc
-    module's documentation advises, and it also keeps the workers from touching, and so
-    copying, the pages of those objects."""
+    PostgreSQL read 186-370 ms; the slowest request of a run 63-105 ms after this, in
+    alternating runs). Freezing before fork() is what the gc module's documentation advises,
+    and it also keeps the workers from touching, and so copying, the pages of those
+    objects."""
     gc.collect()
     gc.freeze()
 
