@@ -36,7 +36,7 @@ def _render():
     office_id, section_id = current_office().id, _section_id()
     rows = alert_rows(db.session, office_id, section_id)
     context = {"alerts": rows, "open_count": open_alert_count(db.session, office_id, section_id),
-               "listed": len(rows), "limit": LIMIT, "poll_seconds": POLL_SECONDS}
+               "limit": LIMIT, "poll_seconds": POLL_SECONDS}
     if request.headers.get("HX-Request"):
         return render_template("reports/_alerts.html", **context)
     return render_template("reports/alerts.html", **context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import Date, bindparam, select
@@ -106,17 +107,25 @@ def counter(counter_id: int):
     return render_console(_counter(counter_id))
 
 
-def _act(counter_id: int, action) -> tuple:
-    """Run action(counter) as a write: a QueueError it raises is refused (rolled back, 409);
-    one it returns is news shown with the committed result."""
+def _write(counter_id: int, action) -> tuple[Counter | None, Any]:
+    """Run action(counter) as a write and commit: (the counter, the news it returned, if
+    any); or, when it raised a QueueError, rolled back: (None, the console refusing, 409)."""
     begin_write(db.session)
     counter = _counter(counter_id)
     try:
         news = action(counter)
     except QueueError as exc:
         db.session.rollback()
-        return render_console(_counter(counter_id), exc, 409)
+        return None, render_console(_counter(counter_id), exc, 409)
     db.session.commit()
+    return counter, news
+
+
+def _act(counter_id: int, action) -> tuple:
+    """action as a write (_write), answered with the console and its news, or its refusal."""
+    counter, news = _write(counter_id, action)
+    if counter is None:
+        return news
     if not request.headers.get("HX-Request"):
         return redirect(url_for("console.counter", counter_id=counter_id), code=303)
     return render_console(counter, news)
@@ -154,13 +163,9 @@ def finish_and_call(counter_id: int):
             return QueueError("queue_empty", "จบงานแล้ว ไม่มีคิวรอ", "Finished; nobody is waiting")
         return None
 
-    begin_write(db.session)
-    try:
-        finish_shown(_counter(counter_id))
-    except QueueError as exc:
-        db.session.rollback()
-        return render_console(_counter(counter_id), exc, 409)
-    db.session.commit()
+    finished, refusal = _write(counter_id, finish_shown)
+    if finished is None:
+        return refusal
     return _act(counter_id, call_after)
 
 

@@ -139,6 +139,12 @@ class NotAtCounter(QueueError):
                          "That ticket is not at this counter now")
 
 
+def _away(at_counter: int | None, counter_id: int | None, status: TicketStatus | None) -> bool:
+    """Whether a ticket found at counter_id in status is not at the counter at_counter now
+    (never, without one)."""
+    return at_counter is not None and (counter_id != at_counter or status not in ACTIVE)
+
+
 def _require(session: Session | Sql, ticket: Any, verb: str,
              allowed: tuple[TicketStatus, ...] | None = None, at_counter: int | None = None):
     """The ticket's state (AT_COUNTER), if it allows the action (the states of
@@ -153,7 +159,7 @@ def _require(session: Session | Sql, ticket: Any, verb: str,
             raise UnknownTicket()
     else:
         state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
-    if at_counter is not None and (state.counter_id != at_counter or state.status not in ACTIVE):
+    if _away(at_counter, state.counter_id, state.status):
         raise NotAtCounter()
     if state.status not in allowed or state.segment_id is None:
         raise _refused(state.status, verb)
@@ -180,7 +186,7 @@ def _in_one_statement(session: Session | Sql, ticket: Any, verb: str,
         raise UnknownTicket()
     if row.id is None:  # nothing written: refused at the start, or changed meanwhile
         found = row.found_status
-        if at_counter is not None and (row.found_counter != at_counter or found not in ACTIVE):
+        if _away(at_counter, row.found_counter, found):
             raise NotAtCounter()
         allowed = IN_ONE_STATEMENT[verb].allowed
         raise _refused(None if found in allowed and row.found_segment else found, verb)
