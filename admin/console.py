@@ -13,7 +13,8 @@ from admin.auth import role_required, signed_in_staff
 from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
 from models.base import UTCDateTime, begin_write, day_start, now_utc
 from models.calling import call_next, current_ticket, lane_turn, waiting_tickets
-from models.counter_actions import TICKET_ACTIONS, NotAtCounter, set_paused, transfer
+from models.counter_actions import TICKET_ACTIONS, set_paused, transfer
+from models.refusals import NotAtCounter
 from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day

@@ -32,14 +32,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from models.base import UTCDateTime, day_start, now_utc
+from models.bearer import Bearer, BearerRefused, staff_id_of
 from models.catalog import Service
 from models.one_statement import call_next_statement, document_of
-from models.queue import Ticket, TicketStatus, VisitSegment
+from models.queue import ACTIVE, Ticket, TicketStatus, VisitSegment
+from models.refusals import check_counter, counter_busy
 from models.sql import Prepared, Sql, flush, orm_session, violates
 from models.staff import Counter, Staff, counter_service
-from models.tickets import QueueError, business_day, record_event
+from models.tickets import business_day, record_event
 
-ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 TICKETS = Ticket.__table__
 SEGMENTS = VisitSegment.__table__
 SERVICES = Service.__table__
@@ -155,9 +156,11 @@ INSERT_SEGMENT = Prepared(SEGMENTS.insert().inline(), values_from_parameters=Tru
 # (models/one_statement.py); by whether the priority ratio counts (a ratio above 0). A racing
 # call of the same counter waits at ux_ticket_counter_active for this one's COMMIT, so no
 # transaction may write a followed event (which holds the office's lock to COMMIT) and then
-# call next: the two would wait for each other.
-CALL_NEXT_IN_ONE = {counts: Prepared(call_next_statement(COUNTER_STATE.statement, _in_turn,
-                                                         counts)) for counts in (True, False)}
+# call next: the two would wait for each other. Also by whether the statement checks a
+# bearer token (models/bearer.py).
+CALL_NEXT_IN_ONE = {(counts, by_bearer): Prepared(call_next_statement(
+    COUNTER_STATE.statement, _in_turn, counts, by_bearer))
+    for counts in (True, False) for by_bearer in (False, True)}
 
 
 def refresh_loaded(session: Session | Sql, ticket_id: int) -> None:
@@ -177,14 +180,6 @@ def refresh_loaded(session: Session | Sql, ticket_id: int) -> None:
 
 # --- calling --------------------------------------------------------------------------------
 
-class UnknownCounter(QueueError):
-    status = 404
-
-    def __init__(self, counter_id: int):
-        super().__init__("unknown_counter", f"ไม่พบช่องบริการหมายเลข {counter_id}",
-                         f"No counter with id {counter_id}")
-
-
 def _counter_state(session: Session | Sql, counter_id: int, day, priority_ratio: int):
     return Sql.of(session).first(COUNTER_STATE, {
         "counter_id": counter_id, "day": day, "day_start": day_start(day),
@@ -202,10 +197,13 @@ def lane_turn(session: Session | Sql, counter: Counter, day, priority_ratio: int
                            priority_ratio)
 
 
-def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id: int | None,
-               *, priority_ratio: int = 2, now: datetime | None = None) -> int | None:
-    """Claim the next ticket in calling order for a counter of the office; returns its id,
-    or None when nobody waits. An unknown or inactive counter is an UnknownCounter.
+def claim_next(session: Session | Sql, counter_id: int, office_id: int,
+               staff: int | Bearer | None, *, priority_ratio: int = 2,
+               now: datetime | None = None) -> int | None:
+    """Claim the next ticket in calling order for a counter of the office, called by the
+    staff member `staff` (an id, or the Bearer of an API token, who must be allowed to act:
+    else BearerRefused, and nothing claimed); returns its id, or None when nobody waits. An
+    unknown or inactive counter is an UnknownCounter.
 
     Call begin_write() first (or run in a write transaction()); the caller commits, or rolls
     back after a QueueError (on PostgreSQL a call that lost a race for its counter fails in
@@ -216,10 +214,11 @@ def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id
     now = now or now_utc()
     day = business_day(now)
     if sql.dialect.name == "postgresql":
-        return _claim_in_one_statement(sql, counter_id, office_id, staff_id, priority_ratio,
+        return _claim_in_one_statement(sql, counter_id, office_id, staff, priority_ratio,
                                        now, day)
+    staff_id = staff_id_of(sql, staff, office_id)
     counter = _counter_state(sql, counter_id, day, priority_ratio)
-    _check_counter(counter, counter.office_id if counter else None, counter_id, office_id)
+    check_counter(counter, counter.office_id if counter else None, counter_id, office_id)
     claimed = sql.first(CLAIM[_priority_first(counter, priority_ratio)], {
         "at_office": office_id, "day": day, "at_counter": counter_id})
     if claimed is None:
@@ -234,41 +233,29 @@ def claim_next(session: Session | Sql, counter_id: int, office_id: int, staff_id
     return claimed.id
 
 
-def _check_counter(counter, counter_office_id: int | None, counter_id: int,
-                   office_id: int) -> None:
-    """The counter (a COUNTER_STATE row, or None) may call next, else a QueueError."""
-    if counter is None or counter_office_id != office_id or not counter.active:
-        raise UnknownCounter(counter_id)
-    if counter.paused:
-        raise QueueError("counter_paused", "ช่องบริการนี้พักการเรียกคิวอยู่",
-                         "This counter is paused")
-    if counter.busy_with is not None:
-        raise _busy()
-
-
-def _busy() -> QueueError:
-    return QueueError("counter_busy", "กรุณาจบงานของคิวปัจจุบันก่อนเรียกคิวถัดไป",
-                      "Finish the current ticket before calling the next one")
-
-
-def _claim_in_one_statement(sql: Sql, counter_id: int, office_id: int, staff_id: int | None,
-                            priority_ratio: int, now: datetime, day) -> int | None:
+def _claim_in_one_statement(sql: Sql, counter_id: int, office_id: int,
+                            staff: int | Bearer | None, priority_ratio: int, now: datetime,
+                            day) -> int | None:
     """claim_next on PostgreSQL: CALL_NEXT_IN_ONE, which claims only when the checks above
-    pass, so they are made on its answer; the called ticket's document is kept for the
-    answer (Sql.documents)."""
+    (and a Bearer's) pass, so they are made on its answer; the called ticket's document is
+    kept for the answer (Sql.documents)."""
+    by_bearer = isinstance(staff, Bearer)
+    who = {"token_hash": staff.token_hash} if by_bearer else {"staff_id": staff}
     try:
-        row = sql.first(CALL_NEXT_IN_ONE[priority_ratio > 0], {
+        row = sql.first(CALL_NEXT_IN_ONE[priority_ratio > 0, by_bearer], {
             "counter_id": counter_id, "at_counter": counter_id, "at_office": office_id,
             "day": day, "day_start": day_start(day), "ratio": max(priority_ratio, 0),
-            "staff_id": staff_id, "now": now, "created_at": now_utc()})
+            "now": now, "created_at": now_utc(), **who})
     except IntegrityError as error:
         # Another call of this counter claimed a ticket since this one read the counter
         # free: ux_ticket_counter_active refused the second (nothing of it was written).
         if not violates(error, "ux_ticket_counter_active"):
             raise
-        raise _busy() from error
+        raise counter_busy() from error
     if row is None or row.id is None:  # nothing written: why not, or nobody waits
-        _check_counter(row, row.counter_office_id if row else None, counter_id, office_id)
+        if by_bearer and row is not None and not row.bearer_ok:
+            raise BearerRefused()
+        check_counter(row, row.counter_office_id if row else None, counter_id, office_id)
         return None
     return acted_in_one_statement(sql, row, "called")
 

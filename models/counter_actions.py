@@ -18,8 +18,8 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, now_utc
+from models.bearer import Bearer, BearerRefused, staff_id_of
 from models.calling import (
-    ACTIVE,
     COUNTERS,
     SEGMENTS,
     SERVICES,
@@ -29,7 +29,8 @@ from models.calling import (
 )
 from models.catalog import Service
 from models.one_statement import Action, action_statement
-from models.queue import SegmentOutcome, TicketStatus
+from models.queue import ACTIVE, SegmentOutcome, TicketStatus
+from models.refusals import NotAtCounter, UnknownTicket, away, refused
 from models.sql import Prepared, Sql, flush
 from models.staff import Counter
 from models.tickets import QueueError, ServiceRef, record_event
@@ -42,12 +43,6 @@ class TicketByToken:
     token: str
     office_id: int
 
-
-class UnknownTicket(QueueError):
-    status = 404
-
-    def __init__(self):
-        super().__init__("unknown_ticket", "ไม่พบบัตรคิวนี้", "No such ticket")
 
 # A ticket with its counter and its open segment: what every action checks first.
 _AT_COUNTER = (
@@ -87,10 +82,6 @@ CLOSE_SEGMENT = {
 
 
 
-# Each action's name in the refusals, Thai and English.
-NAMES = {"recall": ("เรียกซ้ำ", "recall"), "start": ("เริ่มให้บริการ", "start serving"),
-         "no-show": ("บันทึกว่าไม่มาตามเรียก", "mark no-show"), "finish": ("จบงาน", "finish"),
-         "transfer": ("โอนคิว", "transfer")}
 _NOW = bindparam("now", type_=UTCDateTime)
 # The actions as one statement each on PostgreSQL; their steps below take the same states
 # from here and make the same changes and events.
@@ -110,48 +101,27 @@ IN_ONE_STATEMENT = {
                      {"status": TicketStatus.FINISHED, "counter_id": None,
                       "finished_at": _NOW}),
 }
-ONE_STATEMENT = {(verb, by_token): Prepared(action_statement(action, by_token))
-                 for verb, action in IN_ONE_STATEMENT.items() for by_token in (False, True)}
+# By the action, whether the ticket is named by its token, and whether the statement checks
+# a bearer token (models/bearer.py).
+ONE_STATEMENT = {(verb, by_token, by_bearer): Prepared(action_statement(
+    action, by_token, by_bearer=by_bearer))
+    for verb, action in IN_ONE_STATEMENT.items() for by_token in (False, True)
+    for by_bearer in (False, True)}
 # Finish only while the ticket is at a given counter (call-next with "finish", api/v1.py).
-FINISH_AT_COUNTER = {by_token: Prepared(action_statement(IN_ONE_STATEMENT["finish"], by_token,
-                                                         at_counter=True))
-                     for by_token in (False, True)}
-
-
-def _refused(status: TicketStatus | None, verb: str) -> QueueError:
-    """The action is not for a ticket in this state (None: another action changed the
-    ticket at the same moment, and this one found it changed)."""
-    action_th, action_en = NAMES[verb]
-    if status is None:
-        return QueueError("invalid_transition",
-                          f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้เพิ่งถูกเปลี่ยนสถานะพร้อมกัน "
-                          "กรุณาโหลดข้อมูลใหม่",
-                          f"Cannot {action_en}: another action changed the ticket at the same "
-                          "moment; reload it")
-    return QueueError("invalid_transition",
-                      f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {status.value}",
-                      f"Cannot {action_en} a ticket that is {status.value}")
-
-
-class NotAtCounter(QueueError):
-    def __init__(self):
-        super().__init__("not_at_counter", "คิวนี้ไม่ได้อยู่ที่ช่องบริการนี้แล้ว",
-                         "That ticket is not at this counter now")
-
-
-def _away(at_counter: int | None, counter_id: int | None, status: TicketStatus | None) -> bool:
-    """Whether a ticket found at counter_id in status is not at the counter at_counter now
-    (never, without one)."""
-    return at_counter is not None and (counter_id != at_counter or status not in ACTIVE)
+FINISH_AT_COUNTER = {(by_token, by_bearer): Prepared(action_statement(
+    IN_ONE_STATEMENT["finish"], by_token, at_counter=True, by_bearer=by_bearer))
+    for by_token in (False, True) for by_bearer in (False, True)}
 
 
 def _require(session: Session | Sql, ticket: Any, verb: str,
-             allowed: tuple[TicketStatus, ...] | None = None, at_counter: int | None = None):
+             allowed: tuple[TicketStatus, ...] | None = None, at_counter: int | None = None,
+             by: Bearer | None = None):
     """The ticket's state (AT_COUNTER), if it allows the action (the states of
     IN_ONE_STATEMENT[verb] unless given) and, with at_counter, is at that counter; else a
-    QueueError."""
+    QueueError. A Bearer acting is checked first (BearerRefused)."""
     allowed = allowed or IN_ONE_STATEMENT[verb].allowed
     flush(session)
+    staff_id_of(Sql.of(session), by, ticket.office_id)
     if isinstance(ticket, TicketByToken):
         state = Sql.of(session).first(AT_COUNTER_BY_TOKEN, {"token": ticket.token,
                                                             "at_office": ticket.office_id})
@@ -159,37 +129,44 @@ def _require(session: Session | Sql, ticket: Any, verb: str,
             raise UnknownTicket()
     else:
         state = Sql.of(session).one(AT_COUNTER, {"ticket_id": ticket.id})
-    if _away(at_counter, state.counter_id, state.status):
+    if away(at_counter, state.counter_id, state.status):
         raise NotAtCounter()
     if state.status not in allowed or state.segment_id is None:
-        raise _refused(state.status, verb)
+        raise refused(state.status, verb)
     return state
 
 
 def _in_one_statement(session: Session | Sql, ticket: Any, verb: str,
-                      now: datetime | None = None, at_counter: int | None = None) -> int | None:
-    """On PostgreSQL: the action as one statement; returns the ticket's id, or raises the
-    error of why nothing was written. Elsewhere None (the caller goes step by step)."""
+                      now: datetime | None = None, at_counter: int | None = None,
+                      by: Bearer | None = None) -> int | None:
+    """On PostgreSQL: the action as one statement (which checks the Bearer `by`, if
+    given); returns the ticket's id, or raises the error of why nothing was written.
+    Elsewhere None (the caller goes step by step)."""
     sql = Sql.of(session)
     if sql.dialect.name != "postgresql":
         return None
     flush(session)
-    by_token = isinstance(ticket, TicketByToken)
+    by_token, by_bearer = isinstance(ticket, TicketByToken), by is not None
     key = {"token": ticket.token, "at_office": ticket.office_id} if by_token else \
         {"ticket_id": ticket.id, "at_office": ticket.office_id}
+    if by_bearer:
+        key["token_hash"] = by.token_hash
     if at_counter is None:
-        statement = ONE_STATEMENT[verb, by_token]
+        statement = ONE_STATEMENT[verb, by_token, by_bearer]
     else:
-        statement, key["at_counter"] = FINISH_AT_COUNTER[by_token], at_counter
+        statement = FINISH_AT_COUNTER[by_token, by_bearer]
+        key["at_counter"] = at_counter
     row = sql.first(statement, {**key, "now": now or now_utc(), "created_at": now_utc()})
     if row is None:
         raise UnknownTicket()
     if row.id is None:  # nothing written: refused at the start, or changed meanwhile
+        if by_bearer and not row.bearer_ok:
+            raise BearerRefused()
         found = row.found_status
-        if _away(at_counter, row.found_counter, found):
+        if away(at_counter, row.found_counter, found):
             raise NotAtCounter()
         allowed = IN_ONE_STATEMENT[verb].allowed
-        raise _refused(None if found in allowed and row.found_segment else found, verb)
+        raise refused(None if found in allowed and row.found_segment else found, verb)
     return acted_in_one_statement(sql, row, IN_ONE_STATEMENT[verb].kind)
 
 
@@ -205,16 +182,16 @@ def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime
     if not sql.execute(UPDATE_TICKET_AT_COUNTER, {
             "ticket_id": state.id, "queued": state.queued_at, "counter_id": None,
             **ticket_values}):
-        raise _refused(None, verb)
+        raise refused(None, verb)
     sql.execute(CLOSE_SEGMENT[outcome is not SegmentOutcome.NO_SHOW], {
         "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
 
 
-def recall(session: Session | Sql, ticket: Any) -> int:
-    done = _in_one_statement(session, ticket, "recall")
+def recall(session: Session | Sql, ticket: Any, *, by: Bearer | None = None) -> int:
+    done = _in_one_statement(session, ticket, "recall", by=by)
     if done is not None:
         return done
-    state = _require(session, ticket, "recall")
+    state = _require(session, ticket, "recall", by=by)
     Sql.of(session).execute(UPDATE_SEGMENT, {"segment_id": state.segment_id,
                                              "recalls": state.recalls + 1})
     record_event(session, state, "recalled", state.counter_id, number=state.number,
@@ -223,11 +200,12 @@ def recall(session: Session | Sql, ticket: Any) -> int:
     return state.id
 
 
-def start(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
-    done = _in_one_statement(session, ticket, "start", now)
+def start(session: Session | Sql, ticket: Any, now: datetime | None = None, *,
+          by: Bearer | None = None) -> int:
+    done = _in_one_statement(session, ticket, "start", now, by=by)
     if done is not None:
         return done
-    state = _require(session, ticket, "start")
+    state = _require(session, ticket, "start", by=by)
     sql = Sql.of(session)
     sql.execute(UPDATE_SEGMENT, {"segment_id": state.segment_id, "started_at": now or now_utc()})
     sql.execute(UPDATE_TICKET, {"ticket_id": state.id, "status": TicketStatus.SERVING})
@@ -236,12 +214,13 @@ def start(session: Session | Sql, ticket: Any, now: datetime | None = None) -> i
     return state.id
 
 
-def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None) -> int:
-    done = _in_one_statement(session, ticket, "no-show", now)
+def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None, *,
+            by: Bearer | None = None) -> int:
+    done = _in_one_statement(session, ticket, "no-show", now, by=by)
     if done is not None:
         return done
     now = now or now_utc()
-    state = _require(session, ticket, "no-show")
+    state = _require(session, ticket, "no-show", by=by)
     _close(session, state, SegmentOutcome.NO_SHOW, now, "no-show", status=TicketStatus.NO_SHOW,
            finished_at=now)
     record_event(session, state, "no_show", state.counter_id, number=state.number)
@@ -250,14 +229,14 @@ def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None) ->
 
 
 def finish(session: Session | Sql, ticket: Any, now: datetime | None = None,
-           at_counter: int | None = None) -> int:
+           at_counter: int | None = None, *, by: Bearer | None = None) -> int:
     """Finish the visit; with at_counter only while the ticket is at that counter, else
     NotAtCounter."""
-    done = _in_one_statement(session, ticket, "finish", now, at_counter)
+    done = _in_one_statement(session, ticket, "finish", now, at_counter, by)
     if done is not None:
         return done
     now = now or now_utc()
-    state = _require(session, ticket, "finish", at_counter=at_counter)
+    state = _require(session, ticket, "finish", at_counter=at_counter, by=by)
     _close(session, state, SegmentOutcome.SERVED, now, "finish", status=TicketStatus.FINISHED,
            finished_at=now)
     record_event(session, state, "finished", state.counter_id, number=state.number)
@@ -282,7 +261,8 @@ def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceR
     refresh_loaded(session, state.id)
 
 
-# The actions on the ticket at a counter, by the name the console and the API use.
+# The actions on the ticket at a counter, by the name the console and the API use; each takes
+# the session (or Sql) and the ticket, and `by`, a Bearer acting (models/bearer.py).
 TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
 
 

@@ -7,8 +7,10 @@ the event, the answer's reads, COMMIT). On PostgreSQL each action is instead one
 data-modifying CTEs: the check, the writes, the event (with the office's event lock and the
 notification, as record_event writes them) and the ticket's document as the API answers it.
 Run alone (transaction(one_statement=True)) the statement is its own transaction: one round
-trip. The rules stay where they are: calling.py and counter_actions.py build these statements
-from their own parts (the calling order's index probes, each action's changes).
+trip. For the API each statement also checks the bearer token (models/bearer.py), so a
+request is that one round trip. The rules stay where they are: calling.py and
+counter_actions.py build these statements from their own parts (the calling order's index
+probes, each action's changes).
 
 A statement writes only when its checks pass, and its caller raises an error only when it
 wrote nothing, so an error never follows a committed change. The writes are chained: the
@@ -46,6 +48,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.sql import ColumnElement, Select
 
 from models.base import UTCDateTime
+from models.bearer import BEARER, MAY_ACT
 from models.catalog import Section, Service
 from models.queue import Ticket, TicketStatus, VisitSegment
 from models.staff import Counter, Staff
@@ -135,21 +138,31 @@ def _event(source, kind: str, data: dict[str, ColumnElement]):
         .select_from(source).join(guard, true()))
 
 
+def _acting(by_bearer: bool) -> tuple[list[ColumnElement], list[ColumnElement]]:
+    """With by_bearer, the condition an action needs of the token `token_hash`
+    (models/bearer.py) and the column that tells it (bearer_ok); without, none."""
+    return ([MAY_ACT], [MAY_ACT.label("bearer_ok")]) if by_bearer else ([], [])
+
+
 def call_next_statement(counter_state: Select, in_turn: Callable[[bool], ColumnElement],
-                        ratio_counts: bool) -> Select:
+                        ratio_counts: bool, by_bearer: bool = False) -> Select:
     """Call-next: the counter's state (counter_state: calling.COUNTER_STATE's columns), the
     claim of the ticket in_turn(priority_first) names (the calling order's index probes),
     its segment and its event, and the called ticket's document. Claims nothing unless the
     counter is the office's (at_office), active, not paused and holds no ticket; with
     ratio_counts, the priority lane goes first unless the counter's latest `ratio` calls
-    were all of it.
+    were all of it. The segment's staff member is `staff_id`, or with by_bearer the holder
+    of the token `token_hash`, who must be allowed to act (models/bearer.py).
 
     Its row: the counter's state (counter_office_id, active, paused, busy_with; no row for a
-    counter that does not exist) and the document, whose `id` is None when nothing was
-    claimed and nothing written."""
+    counter that does not exist), with by_bearer bearer_ok, and the document, whose `id` is
+    None when nothing was claimed and nothing written."""
     state = counter_state.cte("counter_state")
+    gate, told = _acting(by_bearer)
     free = and_(state.c.active, state.c.office_id == bindparam("at_office"),
-                not_(state.c.paused), state.c.busy_with.is_(None))
+                not_(state.c.paused), state.c.busy_with.is_(None), *gate)
+    staff = select(BEARER.c.id).scalar_subquery() if by_bearer else \
+        bindparam("staff_id", type_=Integer)
     chosen = case((state.c.recent_priority == bindparam("ratio"), in_turn(False)),
                   else_=in_turn(True)) if ratio_counts else in_turn(False)
     claimed = (update(TICKETS)
@@ -162,15 +175,15 @@ def call_next_statement(counter_state: Select, in_turn: Callable[[bool], ColumnE
          "recalls"],
         select(claimed.c.id, claimed.c.service_id,
                _of(SERVICES, claimed.c.service_id, SERVICES.c.section_id),
-               claimed.c.counter_id, bindparam("staff_id", type_=Integer),
-               bindparam("now", type_=UTCDateTime), literal(0))
+               claimed.c.counter_id, staff, bindparam("now", type_=UTCDateTime),
+               literal(0))
         .select_from(claimed))
         .returning(*SEGMENTS.c).cte("segment"))
     event = _event(claimed, "called", {
         "number": claimed.c.number, "counter": state.c.label,
         "service": _of(SERVICES, claimed.c.service_id, SERVICES.c.code)}).cte("event")
     return _with_document([state.c.office_id.label("counter_office_id"), state.c.active,
-                           state.c.paused, state.c.busy_with], state, claimed, segment) \
+                           state.c.paused, state.c.busy_with, *told], state, claimed, segment) \
         .add_cte(event)
 
 
@@ -187,14 +200,17 @@ class Action:
     ticket_values: dict[str, Any]
 
 
-def action_statement(action: Action, by_token: bool, at_counter: bool = False) -> Select:
+def action_statement(action: Action, by_token: bool, at_counter: bool = False,
+                     by_bearer: bool = False) -> Select:
     """The action on the ticket of `token` (by_token) or of `ticket_id`, in the office
     `at_office`: only if the ticket is in one of the allowed states with an open segment,
-    and with at_counter only while it is at the counter `at_counter`.
+    with at_counter only while it is at the counter `at_counter`, and with by_bearer only
+    when the holder of the token `token_hash` may act (models/bearer.py).
 
     Its row: the ticket as found at the start (found_id, found_status, found_segment,
-    found_counter; no row for a ticket that does not exist here) and the document, whose
-    `id` is None when the action did not happen and nothing was written."""
+    found_counter; no row for a ticket that does not exist here), with by_bearer
+    bearer_ok, and the document, whose `id` is None when the action did not happen and
+    nothing was written."""
     found = TICKETS.c.token == bindparam("token") if by_token else \
         TICKETS.c.id == bindparam("ticket_id")
     open_segment = (select(SEGMENTS.c.id).where(SEGMENTS.c.ticket_id == TICKETS.c.id,
@@ -217,10 +233,12 @@ def action_statement(action: Action, by_token: bool, at_counter: bool = False) -
     # lock.)
     at_the_counter = [TICKETS.c.counter_id == bindparam("at_counter", type_=Integer)] \
         if at_counter else []
+    gate, told = _acting(by_bearer)
     changed = (update(TICKETS)
                .where(TICKETS.c.id == as_found(TICKETS.c.id),
                       or_(*(TICKETS.c.status == status for status in action.allowed)),
-                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at), *at_the_counter)
+                      TICKETS.c.queued_at == as_found(TICKETS.c.queued_at), *at_the_counter,
+                      *gate)
                .values(**(action.ticket_values or {"to_front": TICKETS.c.to_front}))
                .returning(*TICKETS.c).cte("changed"))
     segment = (update(SEGMENTS)
@@ -242,6 +260,6 @@ def action_statement(action: Action, by_token: bool, at_counter: bool = False) -
                    {name: fields[name] for name in action.event_fields}).cte("event")
     return _with_document([target.c.id.label("found_id"), target.c.status.label("found_status"),
                            target.c.segment_id.label("found_segment"),
-                           target.c.counter_id.label("found_counter")],
+                           target.c.counter_id.label("found_counter"), *told],
                           target, changed, segment) \
         .add_cte(event)

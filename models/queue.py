@@ -50,6 +50,8 @@ class SegmentOutcome(enum.StrEnum):
     NO_SHOW = "no_show"
 
 
+# The states of a ticket at a counter (called, or being served), in Python and in SQL.
+ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 AT_A_COUNTER = "status IN ('called', 'serving')"
 
 
