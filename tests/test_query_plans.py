@@ -124,8 +124,8 @@ def test_postgresql_reads_the_normal_lane_in_index_order_without_a_sort(pg_app):
         given = {"at_office": 1, "day": day, "at_counter": 1}
         for priority_first in (True, False):
             form = CLAIM[priority_first].form(sql.dialect, given)
-            cursor = sql.raw.cursor()
-            cursor.execute("EXPLAIN (FORMAT JSON) " + form.sql, form.parameters(given))
+            cursor = form.cursor(sql.raw)
+            cursor.execute("EXPLAIN (FORMAT JSON) " + form.native, form.parameters(given))
             [[document]] = cursor.fetchall()
             root = (document if isinstance(document, list) else json.loads(document))[0]
             normal = [under for condition, under in sorted_probes(root["Plan"])
@@ -165,8 +165,8 @@ def test_postgresql_reads_a_counters_latest_calls_newest_first_from_the_index(pg
         sql = Sql.of(db.session)
         given = {"counter_id": 1, "day": day, "day_start": day_start(day), "ratio": 2}
         form = COUNTER_STATE.form(sql.dialect, given)
-        cursor = sql.raw.cursor()
-        cursor.execute("EXPLAIN (FORMAT JSON) " + form.sql, form.parameters(given))
+        cursor = form.cursor(sql.raw)
+        cursor.execute("EXPLAIN (FORMAT JSON) " + form.native, form.parameters(given))
         [[document]] = cursor.fetchall()
         root = (document if isinstance(document, list) else json.loads(document))[0]
         segments = [(node, above) for node, above in plan_nodes(root["Plan"])

@@ -206,3 +206,36 @@ def test_postgresql_writes_a_transactions_events_last(pg_app):
             assert sql.scalar(count) == before  # not yet written
         with transaction(db.engine) as sql:
             assert sql.scalar(count) == before + 1
+
+
+def test_postgresql_gets_its_own_placeholders_once_at_compile_time():
+    """psycopg would convert %(name)s at every run of a statement over 4 kB."""
+    from models.sql import _native
+
+    sql, order = _native("SELECT %(a)s, %(b)s, %(a)s, '5%%' WHERE x LIKE 'y%%'")
+    assert sql == "SELECT $1, $2, $1, '5%' WHERE x LIKE 'y%'"
+    assert order == ["a", "b"]
+
+
+def test_long_statements_reach_psycopg_converted_and_answer_the_same(pg_app, monkeypatch):
+    """Call-next (about 10 kB of SQL) and a literal % run without psycopg's conversion."""
+    import psycopg._queries
+
+    from models.calling import claim_next
+    from tests.queue_helpers import counter
+
+    def refuse(*args):
+        raise AssertionError("psycopg converted a statement at execution")
+
+    monkeypatch.setattr(psycopg._queries, "_query2pg_nocache", refuse)
+    with pg_app.app_context():
+        percent = Prepared(text("SELECT '5%' AS share, :n AS n"))
+        with transaction(db.engine) as sql:
+            assert tuple(sql.one(percent, {"n": 7})) == ("5%", 7)
+        desk = counter("1")
+        db.session.rollback()
+        with transaction(db.engine, write=True, one_statement=True) as sql:
+            assert claim_next(sql, desk.id, desk.office_id, None) is None  # nobody waits
+        with pytest.raises(KeyError, match="no value for the parameter"), \
+                transaction(db.engine) as sql:
+            sql.one(percent, {})
