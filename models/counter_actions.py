@@ -81,7 +81,6 @@ CLOSE_SEGMENT = {
 }
 
 
-
 _NOW = bindparam("now", type_=UTCDateTime)
 # The actions as one statement each on PostgreSQL; their steps below take the same states
 # from here and make the same changes and events.

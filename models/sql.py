@@ -101,9 +101,10 @@ class _Form:
 
         return psycopg.RawCursor(raw)
 
-    def make_row(self, raw: tuple, description):
-        if self.row is None:
-            self.row = namedtuple("Row", [column[0] for column in description], rename=True)
+    def make_row(self, raw: tuple, cursor):
+        if self.row is None:  # (psycopg builds cursor.description anew at every access)
+            self.row = namedtuple("Row", [column[0] for column in cursor.description],
+                                  rename=True)
         if self.readers is not None:
             raw = [value if reader is None or value is None else reader(value)
                    for reader, value in zip(self.readers, raw, strict=True)]
@@ -240,7 +241,7 @@ class Sql:
     def first(self, prepared: Prepared, parameters: dict[str, Any] | None = None):
         cursor, form = self.run(prepared, parameters)
         raw = cursor.fetchone()
-        row = None if raw is None else form.make_row(raw, cursor.description)
+        row = None if raw is None else form.make_row(raw, cursor)
         cursor.close()
         return row
 
@@ -256,7 +257,7 @@ class Sql:
 
     def all(self, prepared: Prepared, parameters: dict[str, Any] | None = None) -> list:
         cursor, form = self.run(prepared, parameters)
-        rows = [form.make_row(raw, cursor.description) for raw in cursor.fetchall()]
+        rows = [form.make_row(raw, cursor) for raw in cursor.fetchall()]
         cursor.close()
         return rows
 

@@ -118,3 +118,43 @@ def test_the_call_records_the_tokens_staff_member(desk):
         assert latest.staff_id == staff("reg1").id
         assert db.session.scalar(select(Ticket.status).where(Ticket.token == held)) \
             .value == "finished"
+
+
+def test_the_models_take_a_bearer_on_both_databases(any_app):
+    """claim_next and the actions themselves: a Bearer that may not act is BearerRefused and
+    nothing is written (on PostgreSQL by the statement, on SQLite by a query first); one that
+    may act is recorded as the caller."""
+    from models.bearer import Bearer, BearerRefused
+    from models.calling import claim_next
+    from models.counter_actions import TicketByToken, finish, recall
+    from models.transactions import transaction
+
+    client = any_app.test_client()
+    token = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).get_json()["token"]
+    good, revoked = Bearer.of(token_for(any_app, "reg1")), Bearer.of(token_for(any_app, "reg2"))
+    any_app.test_cli_runner().invoke(args=["revoke-tokens", "reg2"])
+    with any_app.app_context():
+        desk = counter("1")
+        engine, desk_id, office_id = db.engine, desk.id, desk.office_id
+        db.session.rollback()
+        before = snapshot(any_app)
+        for stranger in (revoked, Bearer.of("khiu_nope")):
+            with pytest.raises(BearerRefused), \
+                    transaction(engine, write=True, one_statement=True) as sql:
+                claim_next(sql, desk_id, office_id, stranger)
+        assert snapshot(any_app) == before
+        with transaction(engine, write=True, one_statement=True) as sql:
+            called = claim_next(sql, desk_id, office_id, good)
+        assert db.session.scalar(select(VisitSegment.staff_id).where(
+            VisitSegment.ticket_id == called)) == staff("reg1").id
+        db.session.rollback()
+        before = snapshot(any_app)
+        for action in (recall, finish):
+            with pytest.raises(BearerRefused), \
+                    transaction(engine, write=True, one_statement=True) as sql:
+                action(sql, TicketByToken(token, office_id), by=revoked)
+        assert snapshot(any_app) == before
+        with transaction(engine, write=True, one_statement=True) as sql:
+            finish(sql, TicketByToken(token, office_id), by=good)
+        assert db.session.scalar(select(Ticket.status).where(Ticket.token == token)) \
+            .value == "finished"
