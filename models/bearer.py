@@ -58,9 +58,9 @@ def staff_id_of(sql: Sql, by: Bearer | int | None, office_id: int) -> int | None
 
 
 # The same rule in SQL, for a statement's conditions: the staff member of the token
-# `token_hash`, and whether they may act in the office `at_office`.
+# `token_hash`, and whether they may act in the office `at_office`. (The roles are written out
+# as comparisons: SQLAlchemy expands an IN list at each run, and a Prepared compiles once.)
 BEARER = STAFF_BY_TOKEN.statement.cte("bearer")
 MAY_ACT = exists(select(BEARER.c.id).where(
     BEARER.c.office_id == bindparam("at_office"),
-    or_(*(BEARER.c.role == role for role in STAFF_ROLES))))  # (no IN: a list is expanded
-# at each run, and Prepared compiles once)
+    or_(*(BEARER.c.role == role for role in STAFF_ROLES))))
