@@ -27,10 +27,10 @@ from models.tickets import (
     ServiceRef,
     business_day,
     issue,
-    service_by_code,
+    service_and_office_hours,
 )
 from models.transactions import transaction as sql_transaction
-from web.office import current_office_id, office_open
+from web.office import current_office_id, office_open, remember_office_hours
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 bp.register_error_handler(QueueError, queue_error_as_json)
@@ -123,11 +123,14 @@ def require_service_code(code: Any) -> str:
 
 
 def find_service(sql: Sql, code: str) -> ServiceRef:
-    """An active service of this office by its code, else 404."""
-    service = service_by_code(sql, current_office_id(sql), code)
-    if service is None or not service.active:
+    """An active service of this office by its code, else 404. The office's hours come with
+    it, so office_open() after it reads nothing more."""
+    office_id = current_office_id(sql)
+    found = service_and_office_hours(sql, office_id, code)
+    if found is None or not found[0].active:
         raise ApiError(404, "unknown_service", f"No service with code {code!r}")
-    return service
+    remember_office_hours(office_id, found[1])
+    return found[0]
 
 
 def find_ticket(token: str, sql: Sql):

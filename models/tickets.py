@@ -118,8 +118,10 @@ TICKETS = Ticket.__table__
 FIND_BY_KEY = Prepared(select(TICKETS.c.id).where(
     TICKETS.c.office_id == bindparam("office_id"), TICKETS.c.idempotency_key == bindparam("key")))
 INSERT_TICKET = Prepared(TICKETS.insert().returning(TICKETS.c.id), values_from_parameters=True)
-SERVICE_BY_CODE = Prepared(text("SELECT id, office_id, code, ticket_prefix, active, walk_in "
-                                "FROM service WHERE office_id = :office_id AND code = :code"))
+SERVICE_BY_CODE = Prepared(text(
+    "SELECT id, office_id, code, ticket_prefix, active, walk_in, "
+    "(SELECT opening_hours FROM office WHERE office.id = service.office_id) AS office_hours "
+    "FROM service WHERE office_id = :office_id AND code = :code"))
 
 
 # PostgreSQL: the number, the ticket and its event in one statement. The day's counter row of
@@ -179,9 +181,19 @@ class ServiceRef:
 
 
 def service_by_code(session: Session | Sql, office_id: int, code: str) -> ServiceRef | None:
+    found = service_and_office_hours(session, office_id, code)
+    return found[0] if found else None
+
+
+def service_and_office_hours(session: Session | Sql, office_id: int,
+                             code: str) -> tuple[ServiceRef, str | None] | None:
+    """A service of the office by its code, and the office's opening hours as stored, read
+    together (an API ticket needs both: one round trip)."""
     row = Sql.of(session).first(SERVICE_BY_CODE, {"office_id": office_id, "code": code})
+    if row is None:
+        return None
     return ServiceRef(row.id, row.office_id, row.code, row.ticket_prefix, bool(row.active),
-                      bool(row.walk_in)) if row else None
+                      bool(row.walk_in)), row.office_hours
 
 
 @dataclass(frozen=True)

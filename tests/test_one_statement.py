@@ -195,6 +195,27 @@ def test_a_call_and_its_finish_are_one_round_trip_each_on_postgresql(pg_app):
     assert counts == [1, 1]
 
 
+def test_an_api_ticket_is_two_round_trips_on_postgresql_and_honours_stored_hours(pg_app):
+    """The service with the office's stored hours in one read, then the issue (which counts
+    the people ahead itself); hours an admin stored are what that read finds."""
+    from models import Office
+    from tests.test_manage_counters_hours import closed_now
+
+    client = pg_app.test_client()
+    for _ in range(6):  # the office is read once; psycopg prepares at the 5th run
+        client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    answers = []
+    counts = round_trips(pg_app, [lambda: answers.append(
+        client.post("/api/v1/tickets", json={"service": "REG-BIRTH"}))])
+    assert answers[0].status_code == 201 and answers[0].get_json()["people_ahead"] == 6
+    assert counts == [2]
+    with pg_app.app_context():
+        db.session.scalars(select(Office)).one().opening_hours = closed_now()
+        db.session.commit()
+    closed = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    assert closed.status_code == 409 and closed.get_json()["error"] == "office_closed"
+
+
 def test_a_double_tap_over_http_issues_one_ticket_and_loses_no_number(any_app):
     """Sixteen requests with one idempotency key at once: one ticket (201), fifteen answers
     with it (200); on PostgreSQL the issue takes no lock on the key and the losers' numbers

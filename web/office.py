@@ -51,6 +51,13 @@ class OfficeBrief(NamedTuple):
 OFFICE_BRIEF = Prepared(text("SELECT id, opening_hours FROM office WHERE code = :code"))
 
 
+def remember_office_hours(office_id: int, hours: str | None) -> None:
+    """The office's hours as just read with something else in this request (the API's
+    service lookup), so that office_brief needs no query of its own."""
+    if g.get("office") is None and g.get("office_brief") is None:
+        g.office_brief = OfficeBrief(office_id, hours)
+
+
 def office_brief(sql: Sql | None = None) -> OfficeBrief:
     """The office's id and hours in one Core query: what the API's hot paths need of it.
 
