@@ -24,11 +24,6 @@ STORED = Prepared(text("SELECT CAST(issued_at AS TEXT) AS issued, CAST(business_
 EVENTS = QueueEvent.__table__
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_app(request):
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 def ticket_values(service: Service, token: str, moment: datetime) -> dict:
     return {"office_id": service.office_id, "token": token, "business_day": date(2026, 11, 24),
             "number": token[:8], "service_id": service.id, "first_service_id": service.id,
