@@ -13,8 +13,8 @@ from admin.auth import role_required, signed_in_staff
 from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
 from models.base import UTCDateTime, begin_write, day_start, now_utc
 from models.calling import call_next, current_ticket, lane_turn, waiting_tickets
-from models.counter_actions import TICKET_ACTIONS, set_paused, transfer
-from models.refusals import NotAtCounter
+from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, set_paused, transfer
+from models.refusals import NotAtCounter, UnknownTicket
 from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day
@@ -153,10 +153,10 @@ def finish_and_call(counter_id: int):
     shown = request.form.get("ticket", "")
 
     def finish_shown(counter: Counter) -> None:
-        ticket = current_ticket(db.session, counter)
-        if ticket is None or not shown or ticket.token != shown:
-            raise NotAtCounter()
-        TICKET_ACTIONS["finish"](db.session, ticket)
+        try:  # (finish checks the ticket is at this counter itself, as for the API)
+            finish(db.session, TicketByToken(shown, counter.office_id), at_counter=counter.id)
+        except UnknownTicket:  # an empty or made-up form field
+            raise NotAtCounter() from None
 
     def call_after(counter: Counter) -> QueueError | None:
         if call_next(db.session, counter, g.staff,

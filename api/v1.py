@@ -30,7 +30,7 @@ from models.tickets import (
     service_and_office_hours,
 )
 from models.transactions import transaction as sql_transaction
-from web.office import current_office_id, office_open, remember_office_hours
+from web.office import current_office_id, hours_as_stored
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 bp.register_error_handler(QueueError, queue_error_as_json)
@@ -123,14 +123,16 @@ def require_service_code(code: Any) -> str:
 
 
 def find_service(sql: Sql, code: str) -> ServiceRef:
-    """An active service of this office by its code, else 404. The office's hours come with
-    it, so office_open() after it reads nothing more."""
-    office_id = current_office_id(sql)
-    found = service_and_office_hours(sql, office_id, code)
+    """An active service of this office by its code, else 404."""
+    return service_and_hours(sql, code)[0]
+
+
+def service_and_hours(sql: Sql, code: str) -> tuple[ServiceRef, str | None]:
+    """find_service's service, and the office's hours as stored, read with it."""
+    found = service_and_office_hours(sql, current_office_id(sql), code)
     if found is None or not found[0].active:
         raise ApiError(404, "unknown_service", f"No service with code {code!r}")
-    remember_office_hours(office_id, found[1])
-    return found[0]
+    return found
 
 
 def find_ticket(token: str, sql: Sql):
@@ -211,8 +213,8 @@ def create_ticket():
     # write slot (SQLite) or the day's counter row (PostgreSQL) is held for as short as can be.
     with transaction() as sql:
         office_id = current_office_id(sql)
-        service = find_service(sql, code)
-        if not office_open(sql):
+        service, hours = service_and_hours(sql, code)
+        if not hours_as_stored(hours).is_open(now_utc()):
             raise ApiError(409, "office_closed", "The office is closed; no tickets now")
     with transaction(write=True, one_statement=True) as sql:
         ticket = issue(sql, office_id, service, priority_reason=reason, idempotency_key=key)
@@ -248,17 +250,12 @@ def call(counter_id: int):
         if finishing is not None:
             with transaction(write=True, one_statement=True) as sql:
                 finish(sql, TicketByToken(finishing, office_id), at_counter=counter_id,
-                       by=_bearer(staff))
+                       by=staff)
         with transaction(write=True, one_statement=True) as sql:
             ticket_id = claim_next(sql, counter_id, office_id, staff,
                                    priority_ratio=current_app.config["PRIORITY_RATIO"])
             found = answer_rows(sql, ticket_id) if ticket_id is not None else None
     return jsonify(formatted(*found)) if found is not None else Response(status=204)
-
-
-def _bearer(staff: Bearer | int) -> Bearer | None:
-    """The Bearer an action checks, if the token was not checked already."""
-    return staff if isinstance(staff, Bearer) else None
 
 
 def _ticket_to_finish() -> str | None:
@@ -278,7 +275,7 @@ def ticket_action(token: str, verb: str):
         office_id = current_office_id(sql)
     with refusals_after_the_token(staff), \
             transaction(write=True, one_statement=True) as sql:
-        ticket_id = TICKET_ACTIONS[verb](sql, TicketByToken(token, office_id), by=_bearer(staff))
+        ticket_id = TICKET_ACTIONS[verb](sql, TicketByToken(token, office_id), by=staff)
         found = answer_rows(sql, ticket_id)  # called, served or closed: nobody ahead
     return jsonify(formatted(*found))
 

@@ -114,10 +114,11 @@ FINISH_AT_COUNTER = {(by_token, by_bearer): Prepared(action_statement(
 
 def _require(session: Session | Sql, ticket: Any, verb: str,
              allowed: tuple[TicketStatus, ...] | None = None, at_counter: int | None = None,
-             by: Bearer | None = None):
+             by: Bearer | int | None = None):
     """The ticket's state (AT_COUNTER), if it allows the action (the states of
     IN_ONE_STATEMENT[verb] unless given) and, with at_counter, is at that counter; else a
-    QueueError. A Bearer acting is checked first (BearerRefused)."""
+    QueueError. A Bearer acting is checked first (BearerRefused); a staff member's id, as
+    checked already, is taken as it is."""
     allowed = allowed or IN_ONE_STATEMENT[verb].allowed
     flush(session)
     staff_id_of(Sql.of(session), by, ticket.office_id)
@@ -137,15 +138,15 @@ def _require(session: Session | Sql, ticket: Any, verb: str,
 
 def _in_one_statement(session: Session | Sql, ticket: Any, verb: str,
                       now: datetime | None = None, at_counter: int | None = None,
-                      by: Bearer | None = None) -> int | None:
-    """On PostgreSQL: the action as one statement (which checks the Bearer `by`, if
-    given); returns the ticket's id, or raises the error of why nothing was written.
+                      by: Bearer | int | None = None) -> int | None:
+    """On PostgreSQL: the action as one statement (which checks `by` if it is a Bearer);
+    returns the ticket's id, or raises the error of why nothing was written.
     Elsewhere None (the caller goes step by step)."""
     sql = Sql.of(session)
     if sql.dialect.name != "postgresql":
         return None
     flush(session)
-    by_token, by_bearer = isinstance(ticket, TicketByToken), by is not None
+    by_token, by_bearer = isinstance(ticket, TicketByToken), isinstance(by, Bearer)
     key = {"token": ticket.token, "at_office": ticket.office_id} if by_token else \
         {"ticket_id": ticket.id, "at_office": ticket.office_id}
     if by_bearer:
@@ -186,7 +187,7 @@ def _close(session: Session | Sql, state, outcome: SegmentOutcome, now: datetime
         "segment_id": state.segment_id, "finished_at": now, "outcome": outcome})
 
 
-def recall(session: Session | Sql, ticket: Any, *, by: Bearer | None = None) -> int:
+def recall(session: Session | Sql, ticket: Any, *, by: Bearer | int | None = None) -> int:
     done = _in_one_statement(session, ticket, "recall", by=by)
     if done is not None:
         return done
@@ -200,7 +201,7 @@ def recall(session: Session | Sql, ticket: Any, *, by: Bearer | None = None) -> 
 
 
 def start(session: Session | Sql, ticket: Any, now: datetime | None = None, *,
-          by: Bearer | None = None) -> int:
+          by: Bearer | int | None = None) -> int:
     done = _in_one_statement(session, ticket, "start", now, by=by)
     if done is not None:
         return done
@@ -214,7 +215,7 @@ def start(session: Session | Sql, ticket: Any, now: datetime | None = None, *,
 
 
 def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None, *,
-            by: Bearer | None = None) -> int:
+            by: Bearer | int | None = None) -> int:
     done = _in_one_statement(session, ticket, "no-show", now, by=by)
     if done is not None:
         return done
@@ -228,7 +229,7 @@ def no_show(session: Session | Sql, ticket: Any, now: datetime | None = None, *,
 
 
 def finish(session: Session | Sql, ticket: Any, now: datetime | None = None,
-           at_counter: int | None = None, *, by: Bearer | None = None) -> int:
+           at_counter: int | None = None, *, by: Bearer | int | None = None) -> int:
     """Finish the visit; with at_counter only while the ticket is at that counter, else
     NotAtCounter."""
     done = _in_one_statement(session, ticket, "finish", now, at_counter, by)
@@ -261,7 +262,8 @@ def transfer(session: Session | Sql, ticket: Any, to_service: Service | ServiceR
 
 
 # The actions on the ticket at a counter, by the name the console and the API use; each takes
-# the session (or Sql) and the ticket, and `by`, a Bearer acting (models/bearer.py).
+# the session (or Sql) and the ticket, and `by`, who acts: a Bearer to check
+# (models/bearer.py), or a staff member's id already checked.
 TICKET_ACTIONS = {"recall": recall, "start": start, "no-show": no_show, "finish": finish}
 
 

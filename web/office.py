@@ -30,7 +30,11 @@ def _parsed_hours(spec: str) -> OpeningHours | None:
 
 def opening_hours(sql: Sql | None = None) -> OpeningHours:
     """The hours an admin set for the office, else OPENING_HOURS (read at start-up)."""
-    stored = office_brief(sql).opening_hours
+    return hours_as_stored(office_brief(sql).opening_hours)
+
+
+def hours_as_stored(stored: str | None) -> OpeningHours:
+    """The office's hours from its stored text (None: OPENING_HOURS)."""
     parsed = _parsed_hours(stored) if stored else None
     return parsed or current_app.extensions["khiu_hours"]
 
@@ -49,13 +53,6 @@ class OfficeBrief(NamedTuple):
 
 
 OFFICE_BRIEF = Prepared(text("SELECT id, opening_hours FROM office WHERE code = :code"))
-
-
-def remember_office_hours(office_id: int, hours: str | None) -> None:
-    """The office's hours as just read with something else in this request (the API's
-    service lookup), so that office_brief needs no query of its own."""
-    if g.get("office") is None and g.get("office_brief") is None:
-        g.office_brief = OfficeBrief(office_id, hours)
 
 
 def office_brief(sql: Sql | None = None) -> OfficeBrief:
