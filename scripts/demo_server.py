@@ -55,6 +55,9 @@ def running(app: Flask, threads: int = 16) -> Iterator[str]:
             for channel in list(server._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:  # its trigger is closed already: the loop is ending on its own
+            close_all()
         thread.join(timeout=5)
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)
