@@ -71,19 +71,27 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
 
 # --- statements, built once -------------------------------------------------------------
 
-# The lanes of this counter's latest calls today, newest first (see lane_turn). Newest by
-# called_at, the order of ix_visit_segment_counter_called, so both databases read the index
-# backwards and stop after `ratio` calls: ordered by id, SQLite sorted all of the counter's
-# calls of the day, and PostgreSQL walked every counter's segments back through the history.
-# (A counter's calls are one at a time, so called_at orders them as their ids do.)
-_RECENT_LANES = (
-    select(TICKETS.c.priority_reason)
-    .select_from(SEGMENTS.join(TICKETS, TICKETS.c.id == SEGMENTS.c.ticket_id))
+# This counter's latest calls today, newest first (see lane_turn). Newest by called_at alone,
+# the order of ix_visit_segment_counter_called, so both databases read the index backwards
+# and stop after `ratio` calls: ordered by id, SQLite sorted all of the counter's calls of the
+# day, and PostgreSQL walked every counter's segments back through the history; with id as a
+# tie-break, a plan made without statistics sorted the day's calls. (A counter's calls are one
+# at a time, so called_at orders them as their ids do.) The LIMIT sits in a subquery of the
+# segments alone, which no planner merges into the join with the tickets: at most `ratio`
+# tickets are looked up whatever the statistics say. Joined inside, a plan made while
+# visit_segment looked empty (a new office's first minutes, when a prepared statement's
+# generic plan is made) read the ticket table once for every call of the counter's day.
+_RECENT_CALLS = (
+    select(SEGMENTS.c.ticket_id)
     .where(SEGMENTS.c.counter_id == bindparam("counter_id"),
-           SEGMENTS.c.called_at >= bindparam("day_start", type_=UTCDateTime),
-           TICKETS.c.business_day == bindparam("day", type_=Date))
-    .order_by(SEGMENTS.c.called_at.desc(), SEGMENTS.c.id.desc())
+           SEGMENTS.c.called_at >= bindparam("day_start", type_=UTCDateTime))
+    .order_by(SEGMENTS.c.called_at.desc())
     .limit(bindparam("ratio")).subquery("recent"))
+_RECENT_PRIORITY = (
+    select(func.count())
+    .select_from(_RECENT_CALLS.join(TICKETS, TICKETS.c.id == _RECENT_CALLS.c.ticket_id))
+    .where(TICKETS.c.priority_reason.is_not(None))
+    .scalar_subquery().label("recent_priority"))
 # What call-next checks of a counter, in one query: the counter, the ticket it still has (if
 # any), and how many of its latest `ratio` calls today were of the priority lane.
 COUNTER_STATE = Prepared(
@@ -92,8 +100,7 @@ COUNTER_STATE = Prepared(
            select(TICKETS.c.id).where(TICKETS.c.counter_id == bindparam("counter_id"),
                                       or_(*(TICKETS.c.status == status for status in ACTIVE)))
            .limit(1).scalar_subquery().label("busy_with"),
-           select(func.count(_RECENT_LANES.c.priority_reason)).select_from(_RECENT_LANES)
-           .scalar_subquery().label("recent_priority"))
+           _RECENT_PRIORITY)
     .where(COUNTERS.c.id == bindparam("counter_id")))
 COUNTER_SERVICES = (
     select(counter_service.c.service_id)

@@ -4,7 +4,7 @@ office's tenth year as on its first day (the databases' own query plans)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import text
 
@@ -176,4 +176,57 @@ def test_postgresql_reads_a_counters_latest_calls_newest_first_from_the_index(pg
         assert node.get("Index Name") == "ix_visit_segment_counter_called", root
         assert node.get("Scan Direction") == "Backward", root
         assert "Sort" not in above, root  # (an Incremental Sort of equal times would be cheap)
+        db.session.rollback()
+
+
+def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statistics(pg_app):
+    """A plan made while visit_segment had no statistics (a new office's first minutes, when
+    a prepared statement's generic plan is made) reads the counter's latest `ratio` calls,
+    not all of its calls of the day, and looks up their tickets only, not a ticket per call
+    of the day."""
+    now = datetime.now(UTC)
+    day = business_day(now)
+    with pg_app.app_context():
+        db.session.execute(text(
+            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
+            "first_service_id, status, issued_at, queued_at, to_front) "
+            "SELECT s.office_id, 'stat-' || g, :day, 'S' || g, s.id, s.id, 'finished', now(), "
+            "now(), false FROM generate_series(1, 300) AS g, service AS s "
+            "WHERE s.code = 'REG-BIRTH'"), {"day": day})
+        db.session.execute(text(
+            "INSERT INTO visit_segment (ticket_id, service_id, section_id, counter_id, "
+            "called_at, recalls) SELECT t.id, t.service_id, s.section_id, 1 + t.id % 3, "
+            ":start + t.id * interval '1 second', 0 FROM ticket AS t "
+            "JOIN service AS s ON s.id = t.service_id WHERE t.token LIKE 'stat-%'"),
+            {"start": day_start(day)})
+        db.session.execute(text("ANALYZE ticket"))
+        db.session.execute(text(  # as if visit_segment had never been analysed
+            "DELETE FROM pg_statistic WHERE starelid = 'visit_segment'::regclass"))
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        sql = Sql.of(db.session)
+        given = {"counter_id": 1, "day": day, "day_start": day_start(day), "ratio": 2}
+        form = COUNTER_STATE.form(sql.dialect, given)
+        values = form.parameters(given)
+        cursor = form.cursor(sql.raw)
+        kinds = {int: "integer", date: "date", datetime: "timestamptz", str: "text"}
+        types = [kinds[type(value)] for value in values]
+        cursor.execute(f"PREPARE counter_state ({', '.join(types)}) AS " + form.native)
+        # EXPLAIN EXECUTE takes no bound parameters: the values are written out.
+        written = [str(v.isoformat() if isinstance(v, date) else v).replace("'", "''")
+                   for v in values]
+        arguments = ", ".join(f"'{value}'::{kind}"
+                              for value, kind in zip(written, types, strict=True))
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE counter_state({arguments})")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE counter_state({arguments})")
+        [[document]] = cursor.fetchall()
+        root = (document if isinstance(document, list) else json.loads(document))[0]
+        nodes = [node for node, _ in plan_nodes(root["Plan"])]
+        segments = [node for node in nodes if node.get("Relation Name") == "visit_segment"]
+        assert [node["Actual Rows"] * node["Actual Loops"] for node in segments] == [2], root
+        # The tickets of those two calls, one lookup each (the busy_with probe, by counter_id,
+        # finds nobody at the counter).
+        lookups = [node for node in nodes if node.get("Relation Name") == "ticket"
+                   and "counter_id" not in node.get("Index Cond", "")]
+        assert sum(node["Actual Loops"] for node in lookups) <= 2, root
+        cursor.execute("DEALLOCATE counter_state")
         db.session.rollback()
