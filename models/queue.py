@@ -157,9 +157,12 @@ class QueueEvent(Base):
     """Every state change, in order. Boards and consoles follow this table (any process)."""
 
     __tablename__ = "queue_event"
+    # The office's events in order: the boards read the newest, and those after the last one
+    # they have, from its end (kiosk/events.py, kiosk/board.py).
+    __table_args__ = (Index("ix_queue_event_office_order", "office_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     kind: Mapped[str] = mapped_column(String(24))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"))

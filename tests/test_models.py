@@ -114,6 +114,21 @@ def test_migration_0013_indexes_a_staff_members_calls_by_time_and_back(empty_app
         assert segment_indexes()["ix_visit_segment_staff_called"] == ["staff_id", "called_at"]
 
 
+def test_migration_0014_indexes_an_offices_events_in_order_and_back(empty_app):
+    def event_indexes() -> dict[str, list[str]]:
+        return {i["name"]: i["column_names"]
+                for i in inspect(db.engine).get_indexes("queue_event")}
+
+    with empty_app.app_context():
+        assert event_indexes()["ix_queue_event_office_order"] == ["office_id", "id"]
+        assert "ix_queue_event_office_id" not in event_indexes()
+        command.downgrade(alembic_config(), "0013")
+        assert event_indexes()["ix_queue_event_office_id"] == ["office_id"]
+        assert "ix_queue_event_office_order" not in event_indexes()
+        command.upgrade(alembic_config(), "head")
+        assert event_indexes()["ix_queue_event_office_order"] == ["office_id", "id"]
+
+
 def test_migration_0011_names_the_tickets_a_counter_holds_twice_and_builds_nothing(app):
     """Left by the race the index closes (PostgreSQL before it): the upgrade stops and says
     which tickets, until staff have settled them."""
