@@ -189,8 +189,7 @@ def refresh_loaded(session: Session | Sql, ticket_id: int) -> None:
 
 def _counter_state(session: Session | Sql, counter_id: int, day, priority_ratio: int):
     return Sql.of(session).first(COUNTER_STATE, {
-        "counter_id": counter_id, "day": day, "day_start": day_start(day),
-        "ratio": max(priority_ratio, 0)})
+        "counter_id": counter_id, "day_start": day_start(day), "ratio": max(priority_ratio, 0)})
 
 
 def _priority_first(state, priority_ratio: int) -> bool:

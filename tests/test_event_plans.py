@@ -2,8 +2,8 @@
 plan made without statistics: in a new office's first minutes, before autovacuum has analysed
 queue_event, PostgreSQL guessed that few events were the office's and read all of them through
 the index on office_id, then sorted them (3.5 ms at 13,000 events, at every wake of every
-stream). The index on (office_id, id) bounds that read by the id too. (Where a stream starts
-and the last calls, which have no id to start from, still rely on the statistics: they are
+stream). The index on (office_id, id) bounds that read by the id too. (Where a stream starts,
+and the last calls, have no id to start from and still depend on the statistics: they are
 read once per stream and once per board update.)"""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def test_what_follows_a_boards_event_is_read_from_the_end_of_the_office_events(p
             "SELECT 1, (ARRAY['issued', 'called', 'issued', 'finished'])[1 + g % 4], '{}', "
             "now() FROM generate_series(1, :events) AS g"), {"events": EVENTS})
         db.session.execute(text("ANALYZE queue_event"))
-        db.session.execute(text(  # as if queue_event had never been analysed
+        db.session.execute(text(  # as if queue_event's columns had never been analysed
             "DELETE FROM pg_statistic WHERE starelid = 'queue_event'::regclass"))
         newest = db.session.scalar(text("SELECT max(id) FROM queue_event"))
         after = {"office_id": 1, "last_id": newest - 10, "limit": 100}
