@@ -8,34 +8,24 @@ read once per stream and once per board update.)"""
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import text
 from sqlalchemy.sql import Select
 
 from kiosk.events import EVENTS_AFTER
 from models import db
+from tests.plan_helpers import json_plan, plan_nodes, rows_read
 
 EVENTS = 6000
 
 
-def rows_read(statement: Select, values: dict) -> int:
-    """Rows of queue_event that PostgreSQL reads to answer the statement (EXPLAIN ANALYZE)."""
+def event_rows_read(statement: Select, values: dict) -> int:
+    """Rows of queue_event that PostgreSQL reads to answer the statement."""
     compiled = statement.params(**values).compile(dialect=db.engine.dialect,
                                                   compile_kwargs={"literal_binds": True})
-    [[document]] = db.session.execute(
-        text(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}")).all()
-    root = (document if isinstance(document, list) else json.loads(document))[0]
-    read, stack = 0, [root["Plan"]]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.get("Plans", []))
-        if node.get("Relation Name") == "queue_event" or \
-                node.get("Index Name", "").startswith(("ix_queue_event", "pk_queue_event")):
-            read += node["Actual Loops"] * (node["Actual Rows"]
-                                            + node.get("Rows Removed by Filter", 0)
-                                            + node.get("Rows Removed by Index Recheck", 0))
-    return read
+    root = json_plan(db.session.connection().connection.cursor(), str(compiled), analyze=True)
+    return rows_read(node for node, _ in plan_nodes(root["Plan"])
+                     if node.get("Relation Name") == "queue_event"
+                     or node.get("Index Name", "").startswith(("ix_queue_event", "pk_queue_event")))
 
 
 def test_what_follows_a_boards_event_is_read_from_the_end_of_the_office_events(pg_app):
@@ -51,5 +41,5 @@ def test_what_follows_a_boards_event_is_read_from_the_end_of_the_office_events(p
         newest = db.session.scalar(text("SELECT max(id) FROM queue_event"))
         after = {"office_id": 1, "last_id": newest - 10, "limit": 100}
         # Ten events after the board's: ten index entries and ten rows, not the office's 6,000.
-        assert rows_read(EVENTS_AFTER, after) <= 20
+        assert event_rows_read(EVENTS_AFTER, after) <= 20
         db.session.rollback()

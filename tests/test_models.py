@@ -99,34 +99,27 @@ def test_migration_0012_indexes_a_services_calls_by_time_and_back(empty_app):
                                                                         "called_at"]
 
 
-def test_migration_0013_indexes_a_staff_members_calls_by_time_and_back(empty_app):
-    def segment_indexes() -> dict[str, list[str]]:
-        return {i["name"]: i["column_names"]
-                for i in inspect(db.engine).get_indexes("visit_segment")}
+@pytest.mark.parametrize("revision, table, new, new_columns, old, old_columns", [
+    # 0013: the console reads a staff member's calls of today
+    ("0013", "visit_segment", "ix_visit_segment_staff_called", ["staff_id", "called_at"],
+     "ix_visit_segment_staff_id", ["staff_id"]),
+    # 0014: the boards read the office's events in order
+    ("0014", "queue_event", "ix_queue_event_office_order", ["office_id", "id"],
+     "ix_queue_event_office_id", ["office_id"]),
+])
+def test_migrations_that_replace_an_index_and_back(empty_app, revision, table, new,
+                                                   new_columns, old, old_columns):
+    def indexes() -> dict[str, list[str]]:
+        return {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes(table)}
 
     with empty_app.app_context():
-        assert segment_indexes()["ix_visit_segment_staff_called"] == ["staff_id", "called_at"]
-        assert "ix_visit_segment_staff_id" not in segment_indexes()
-        command.downgrade(alembic_config(), "0012")
-        assert segment_indexes()["ix_visit_segment_staff_id"] == ["staff_id"]
-        assert "ix_visit_segment_staff_called" not in segment_indexes()
+        assert indexes()[new] == new_columns
+        assert old not in indexes()
+        command.downgrade(alembic_config(), f"{int(revision) - 1:04d}")
+        assert indexes()[old] == old_columns
+        assert new not in indexes()
         command.upgrade(alembic_config(), "head")
-        assert segment_indexes()["ix_visit_segment_staff_called"] == ["staff_id", "called_at"]
-
-
-def test_migration_0014_indexes_an_offices_events_in_order_and_back(empty_app):
-    def event_indexes() -> dict[str, list[str]]:
-        return {i["name"]: i["column_names"]
-                for i in inspect(db.engine).get_indexes("queue_event")}
-
-    with empty_app.app_context():
-        assert event_indexes()["ix_queue_event_office_order"] == ["office_id", "id"]
-        assert "ix_queue_event_office_id" not in event_indexes()
-        command.downgrade(alembic_config(), "0013")
-        assert event_indexes()["ix_queue_event_office_id"] == ["office_id"]
-        assert "ix_queue_event_office_order" not in event_indexes()
-        command.upgrade(alembic_config(), "head")
-        assert event_indexes()["ix_queue_event_office_order"] == ["office_id", "id"]
+        assert indexes()[new] == new_columns
 
 
 def test_migration_0011_names_the_tickets_a_counter_holds_twice_and_builds_nothing(app):

@@ -3,9 +3,9 @@ office's tenth year as on its first day (the databases' own query plans)."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
+from psycopg.sql import Literal
 from sqlalchemy import text
 
 from admin.console import MY_CALLS_TODAY
@@ -15,6 +15,7 @@ from models.calling import CLAIM, COUNTER_STATE
 from models.estimates import SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import business_day
+from tests.plan_helpers import json_plan, plan_nodes, rows_read
 
 
 def plan(prepared, given: dict) -> list[str]:
@@ -124,22 +125,11 @@ def test_postgresql_reads_the_normal_lane_in_index_order_without_a_sort(pg_app):
         given = {"at_office": 1, "day": day, "at_counter": 1}
         for priority_first in (True, False):
             form = CLAIM[priority_first].form(sql.dialect, given)
-            cursor = form.cursor(sql.raw)
-            cursor.execute("EXPLAIN (FORMAT JSON) " + form.native, form.parameters(given))
-            [[document]] = cursor.fetchall()
-            root = (document if isinstance(document, list) else json.loads(document))[0]
+            root = json_plan(form.cursor(sql.raw), form.native, form.parameters(given))
             normal = [under for condition, under in sorted_probes(root["Plan"])
                       if "priority_reason IS NULL" in condition]
             assert normal == [False, False], root
         db.session.rollback()
-
-
-def plan_nodes(node: dict, above: tuple[str, ...] = ()) -> list[tuple[dict, tuple[str, ...]]]:
-    """Every node of a PostgreSQL plan with the types of the nodes above it."""
-    found = [(node, above)]
-    for child in node.get("Plans", []):
-        found += plan_nodes(child, above + (node["Node Type"],))
-    return found
 
 
 def test_postgresql_reads_a_counters_latest_calls_newest_first_from_the_index(pg_app):
@@ -163,12 +153,9 @@ def test_postgresql_reads_a_counters_latest_calls_newest_first_from_the_index(pg
         db.session.commit()
         db.session.execute(text("ANALYZE ticket; ANALYZE visit_segment"))
         sql = Sql.of(db.session)
-        given = {"counter_id": 1, "day": day, "day_start": day_start(day), "ratio": 2}
+        given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         form = COUNTER_STATE.form(sql.dialect, given)
-        cursor = form.cursor(sql.raw)
-        cursor.execute("EXPLAIN (FORMAT JSON) " + form.native, form.parameters(given))
-        [[document]] = cursor.fetchall()
-        root = (document if isinstance(document, list) else json.loads(document))[0]
+        root = json_plan(form.cursor(sql.raw), form.native, form.parameters(given))
         segments = [(node, above) for node, above in plan_nodes(root["Plan"])
                     if node.get("Relation Name") == "visit_segment"]
         assert len(segments) == 1, root
@@ -213,16 +200,11 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
         values = form.parameters(given)
         cursor = form.cursor(sql.raw)
         kinds = {int: "integer", datetime: "timestamptz", str: "text"}
-        types = [kinds[type(value)] for value in values]
-        cursor.execute(f"PREPARE counter_state ({', '.join(types)}) AS " + form.native)
-        # EXPLAIN EXECUTE takes no bound parameters: the values are written out.
-        written = [str(v.isoformat() if isinstance(v, date) else v).replace("'", "''")
-                   for v in values]
-        arguments = ", ".join(f"'{value}'::{kind}"
-                              for value, kind in zip(written, types, strict=True))
-        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE counter_state({arguments})")
-        [[document]] = cursor.fetchall()
-        root = (document if isinstance(document, list) else json.loads(document))[0]
+        types = ", ".join(kinds[type(value)] for value in values)
+        cursor.execute(f"PREPARE counter_state ({types}) AS " + form.native)
+        # EXPLAIN EXECUTE takes no bound parameters: the values are written out as literals.
+        arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
+        root = json_plan(cursor, f"EXECUTE counter_state({arguments})", analyze=True)
         nodes = [node for node, _ in plan_nodes(root["Plan"])]
         segments = [node for node in nodes if node.get("Relation Name") == "visit_segment"]
         assert [node["Actual Rows"] * node["Actual Loops"] for node in segments] == [2], root
@@ -230,8 +212,6 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
         # probe, by counter_id, finds nobody at the counter).
         lookups = [node for node in nodes if node.get("Relation Name") == "ticket"
                    and "counter_id" not in node.get("Index Cond", "")]
-        assert sum(node["Actual Loops"] * (node["Actual Rows"]
-                                           + node.get("Rows Removed by Filter", 0))
-                   for node in lookups) <= 2, root
+        assert rows_read(lookups) <= 2, root
         cursor.execute("DEALLOCATE counter_state")
         db.session.rollback()

@@ -1,0 +1,32 @@
+"""PostgreSQL query plans for the plan tests: EXPLAIN's JSON, its nodes, the rows they read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+
+def json_plan(cursor, statement: str, parameters=None, *, analyze: bool = False) -> dict:
+    """EXPLAIN (FORMAT JSON) of statement on a DB-API cursor: the plan's root document (with
+    "Plan"); with analyze, run for real and with the actual rows."""
+    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
+    cursor.execute(f"EXPLAIN ({options}) {statement}", parameters)
+    [[document]] = cursor.fetchall()
+    return (document if isinstance(document, list) else json.loads(document))[0]
+
+
+def plan_nodes(node: dict, above: tuple[str, ...] = ()) -> list[tuple[dict, tuple[str, ...]]]:
+    """Every node of a PostgreSQL plan with the types of the nodes above it."""
+    found = [(node, above)]
+    for child in node.get("Plans", []):
+        found += plan_nodes(child, above + (node["Node Type"],))
+    return found
+
+
+def rows_read(nodes: Iterable[dict]) -> int:
+    """The rows these nodes of an analysed plan read: those they returned and those they
+    filtered out, over all their loops."""
+    return sum(node["Actual Loops"] * (node["Actual Rows"]
+                                       + node.get("Rows Removed by Filter", 0)
+                                       + node.get("Rows Removed by Index Recheck", 0))
+               for node in nodes)
