@@ -3,6 +3,7 @@ behind another service's long queue."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import Counter as Tally
@@ -12,18 +13,42 @@ from bench.stats import percentile
 from tests.load_helpers import KIOSK_SERVICES
 
 WARM_UP = 3  # untimed requests per client first: a new connection, statement caches
+# In every idempotency key of a run: a key is the same ticket all day, so a second run on a
+# database an earlier run used (--database-url) would otherwise issue no ticket at all.
+RUN = secrets.token_hex(4)
+
+
+def run_key(name: str) -> str:
+    return f"{RUN}-{name}"
 
 
 def run_threads(count: int, target, timed: threading.Barrier | None = None) -> float:
-    """Run target(i) in count threads; the clock starts when all reach `timed`, if given."""
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    """Run target(i) in count threads; the clock starts when all reach `timed`, if given.
+    A thread's error ends the run: the barrier is broken, so no thread waits for the one that
+    failed, and the error is raised here."""
+    errors: list[BaseException] = []
+
+    def guarded(index: int) -> None:
+        try:
+            target(index)
+        except BaseException as error:
+            errors.append(error)
+            if timed is not None:
+                timed.abort()
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     if timed is not None:
-        timed.wait()
+        try:
+            timed.wait()
+        except threading.BrokenBarrierError:
+            pass  # a thread failed: its error is raised below
     started = time.perf_counter()
     for thread in threads:
         thread.join()
+    if errors:
+        raise errors[0]
     return time.perf_counter() - started
 
 
@@ -31,7 +56,9 @@ def bench_call(base: str, token: str, finish_with_call: bool = False) -> dict:
     """Every counter calls and finishes until nobody waits. Each visit is two requests
     (call-next, then finish), or with finish_with_call one: the next call-next names the
     visit to finish first ({"finish": TOKEN}, the console's "finish and call next")."""
-    counters = [c["id"] for c in Client(base).get("/api/v1/counters")[1]]
+    lister = Client(base)
+    counters = [c["id"] for c in lister.get("/api/v1/counters")[1]]
+    lister.close()
     latencies: list[float] = []
     claimed: list[str] = []
     lock = threading.Lock()
@@ -80,7 +107,7 @@ def refill(base: str, tickets: int, clients: int = 16) -> None:
         for n in range(tickets // clients):
             client.post("/api/v1/tickets", {
                 "service": KIOSK_SERVICES[(index + n) % len(KIOSK_SERVICES)],
-                "idempotency_key": f"refill{index}-{n}"})
+                "idempotency_key": run_key(f"refill{index}-{n}")})
         client.close()
 
     run_threads(clients, kiosk)
@@ -94,11 +121,12 @@ def bench_quiet_counter(base: str, token: str, others: int, calls: int) -> dict:
     busy = "REG-BIRTH"
     quiet = next(c for c in counters if busy not in c["services"] and c["services"])
     for n in range(others):
-        client.post("/api/v1/tickets", {"service": busy, "idempotency_key": f"busy-{n}"})
+        client.post("/api/v1/tickets", {"service": busy,
+                                        "idempotency_key": run_key(f"busy-{n}")})
     latencies = []
     for n in range(calls):
         client.post("/api/v1/tickets", {"service": quiet["services"][0],
-                                        "idempotency_key": f"quiet-{n}"})
+                                        "idempotency_key": run_key(f"quiet-{n}")})
         started = time.perf_counter()
         status, data = client.post(f"/api/v1/counters/{quiet['id']}/call-next")
         latencies.append(time.perf_counter() - started)

@@ -18,7 +18,14 @@ import time
 from collections import Counter as Tally
 from contextlib import ExitStack
 
-from bench.calling import WARM_UP, bench_call, bench_quiet_counter, refill, run_threads
+from bench.calling import (
+    WARM_UP,
+    bench_call,
+    bench_quiet_counter,
+    refill,
+    run_key,
+    run_threads,
+)
 from bench.http import LeanClient as Client
 from bench.printing import bench_print
 from bench.reports import report_rows
@@ -41,14 +48,14 @@ def bench_issue(base: str, clients: int, per_client: int) -> dict:
         for n in range(WARM_UP):
             status, data = client.post("/api/v1/tickets", {
                 "service": KIOSK_SERVICES[n % len(KIOSK_SERVICES)],
-                "idempotency_key": f"w{index}-{n}"})
+                "idempotency_key": run_key(f"w{index}-{n}")})
             if status == 201:
                 with lock:
                     untimed.append(data["number"])
         timed.wait()
         for n in range(per_client):
             body = {"service": KIOSK_SERVICES[(index + n) % len(KIOSK_SERVICES)],
-                    "idempotency_key": f"b{index}-{n}"}
+                    "idempotency_key": run_key(f"b{index}-{n}")}
             started = time.perf_counter()
             status, data = client.post("/api/v1/tickets", body)
             mine.append(time.perf_counter() - started)
@@ -115,7 +122,8 @@ def bench_board(base: str, token: str, boards: int, calls: int) -> dict:
     counter = caller.get("/api/v1/counters")[1][0]["id"]
     sent: dict[str, float] = {}
     for n in range(calls):
-        desk.post("/api/v1/tickets", {"service": "REG-BIRTH", "idempotency_key": f"sse-{n}"})
+        desk.post("/api/v1/tickets", {"service": "REG-BIRTH",
+                                      "idempotency_key": run_key(f"sse-{n}")})
         started = time.perf_counter()
         status, data = caller.post(f"/api/v1/counters/{counter}/call-next")
         number = data["ticket"]["number"]

@@ -4,5 +4,9 @@ from __future__ import annotations
 
 
 def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of them lie; NaN when there are none (a run that timed
+    nothing: nobody waited, say)."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
