@@ -13,8 +13,9 @@ from bench.stats import percentile
 from tests.load_helpers import KIOSK_SERVICES
 
 WARM_UP = 3  # untimed requests per client first: a new connection, statement caches
-# In every idempotency key of a run: a key is the same ticket all day, so a second run on a
-# database an earlier run used (--database-url) would otherwise issue no ticket at all.
+# In every idempotency key of a run: a key names one ticket of the office for good (UNIQUE
+# office_id, idempotency_key), so a run on a database an earlier run used (--database-url)
+# would otherwise be answered the earlier run's tickets and issue none.
 RUN = secrets.token_hex(4)
 
 
