@@ -57,6 +57,26 @@ def test_migration_0009_indexes_what_call_next_reads_of_its_counter_and_back(emp
         assert "ix_visit_segment_counter_id" not in indexes("visit_segment")
 
 
+@pytest.mark.parametrize("empty", ["empty_app", "pg_app"])
+def test_migration_0015_indexes_the_waiting_tickets_alone_and_back(request, empty):
+    """A partial index: only tickets whose status is waiting (both databases)."""
+    any_empty_app = request.getfixturevalue(empty)
+    def waiting_index() -> dict | None:
+        return next((i for i in inspect(db.engine).get_indexes("ticket")
+                     if i["name"] == "ix_ticket_waiting"), None)
+
+    with any_empty_app.app_context():
+        index = waiting_index()
+        assert index["column_names"] == ["office_id", "service_id", "business_day"]
+        condition = index.get("dialect_options", {})
+        assert "waiting" in str(condition.get("postgresql_where")
+                                or condition.get("sqlite_where")), index
+        command.downgrade(alembic_config(), "0014")
+        assert waiting_index() is None
+        command.upgrade(alembic_config(), "head")
+        assert waiting_index()["column_names"] == ["office_id", "service_id", "business_day"]
+
+
 def test_migration_0010_adds_the_calling_order_index_and_back(empty_app):
     def ticket_indexes() -> dict[str, list[str]]:
         return {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("ticket")}
