@@ -68,7 +68,6 @@ class LeanClient:
             # waitress closes the connection after an answer without Content-Length (a 204,
             # "nobody waits"); the next request opens a new one.
             self.close()
-            self.buffer = b""
         return status, json.loads(body) if body else None
 
     def _receive(self) -> None:
@@ -78,6 +77,8 @@ class LeanClient:
         self.buffer += chunk
 
     def close(self) -> None:
+        """Close the connection; a later request opens a new one."""
         if self.socket is not None:
             self.socket.close()
             self.socket = None
+        self.buffer = b""

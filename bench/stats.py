@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of them lie; NaN when there are none (a run that timed
-    nothing: nobody waited, say)."""
+    """The nearest-rank percentile, rounded down (the value at rank share x count of the
+    sorted values); NaN when there are none (a run that timed nothing: nobody waited, say)."""
     if not values:
         return float("nan")
     ordered = sorted(values)

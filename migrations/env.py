@@ -3,6 +3,7 @@
 from alembic import context
 
 from models import Base, db
+from models.schema import on_this_database
 
 target_metadata = Base.metadata
 
@@ -14,6 +15,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             compare_type=True,
+            include_object=on_this_database(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -91,13 +91,13 @@ _RECENT_PRIORITY = (
     .select_from(_RECENT_CALLS.join(TICKETS, TICKETS.c.id == _RECENT_CALLS.c.ticket_id))
     .where(TICKETS.c.priority_reason.is_not(None))
     .scalar_subquery().label("recent_priority"))
-# The ticket a counter holds, in the words of ux_ticket_counter_active's own condition (the
-# statuses written out, not sent as parameters): so both databases can prove the condition and
-# read that index, which holds only the tickets at a counter. With the statuses as
-# parameters, a generic plan on PostgreSQL could not use it and read ix_ticket_counter with
-# a bitmap scan, which visits every called or serving version of the counter's tickets since
-# the table's last vacuum (weeks of calls once the table is large) and, unlike an index scan,
-# never marks the dead ones to be skipped.
+# The ticket a counter holds, in the words of ux_ticket_counter_active's own condition
+# (models/queue.AT_A_COUNTER: the statuses written out, not sent as parameters), so that
+# PostgreSQL's generic plan can prove the condition and read that index, which holds only the
+# tickets at a counter. With the statuses as parameters it read ix_ticket_counter with a bitmap
+# scan, which visits every called or serving version of the counter's tickets since the
+# table's last vacuum (weeks of calls once the table is large) and, unlike an index scan,
+# never marks the dead ones to be skipped. (SQLite reads its covering ix_ticket_counter.)
 AT_A_COUNTER_LITERALLY = TICKETS.c.status.in_(
     [literal_column(f"'{status.value}'") for status in ACTIVE])
 # What call-next checks of a counter, in one query: the counter, the ticket it still has (if

@@ -52,7 +52,9 @@ class SegmentOutcome(enum.StrEnum):
 
 # The states of a ticket at a counter (called, or being served), in Python and in SQL.
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
-AT_A_COUNTER = "status IN ('called', 'serving')"
+# The tickets at a counter, as ux_ticket_counter_active's condition (and call-next's check of
+# it, models/calling.AT_A_COUNTER_LITERALLY) write them out.
+AT_A_COUNTER = f"status IN ({', '.join(repr(status.value) for status in ACTIVE)})"
 WAITING_ONLY = "status = 'waiting'"
 
 
@@ -72,7 +74,8 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("office_id", "business_day", "number"),
         UniqueConstraint("office_id", "idempotency_key"),
-        # Covers what call-next sorts and people-ahead counts (migration 0008).
+        # Covers what call-next sorts and people-ahead counts (migration 0008; on PostgreSQL a
+        # new ticket's count reads ix_ticket_waiting).
         Index("ix_ticket_queue", "office_id", "status", "service_id", "business_day", "to_front",
               "priority_reason", "queued_at"),
         # The ticket a counter holds now (call-next checks it), without reading its history.
@@ -80,11 +83,13 @@ class Ticket(Base):
         # Call-next's calling order, one lane at a time (models/calling.py, CLAIM).
         Index("ix_ticket_calling", "office_id", "business_day", "status", "to_front",
               "priority_reason", "queued_at", "id", "service_id"),
-        # The waiting tickets alone, by service: a new ticket's people ahead (migration 0015).
-        # Any plan, made with statistics or before them, finds this index the smallest that
-        # answers, where the day's numbers or the calling order hold every ticket of the day.
+        # PostgreSQL: the waiting tickets alone, by service, for a new ticket's people ahead
+        # (ISSUE_IN_ONE_STATEMENT, migration 0015). A plan made without statistics finds it the
+        # smallest index that answers, where the day's numbers or the calling order hold every
+        # ticket of the day. (SQLite's count sends the status as a parameter, which a partial
+        # index cannot serve, and reads ix_ticket_queue: no index there.)
         Index("ix_ticket_waiting", "office_id", "service_id", "business_day",
-              sqlite_where=text(WAITING_ONLY), postgresql_where=text(WAITING_ONLY)),
+              postgresql_where=text(WAITING_ONLY)).ddl_if(dialect="postgresql"),
         # A counter holds one ticket at a time, also when two calls of it race (migration
         # 0011; call-next answers counter_busy).
         Index("ux_ticket_counter_active", "counter_id", unique=True,

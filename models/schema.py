@@ -29,3 +29,13 @@ def schema_is_current() -> bool:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with db.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def on_this_database(dialect_name: str):
+    """Alembic's include_object for comparing the models with a database of this dialect: an
+    index the models create on another database only (`.ddl_if(dialect=...)`, which Alembic
+    does not read) is left out."""
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        return only_on is None or only_on == dialect_name
+    return include

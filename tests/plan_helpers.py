@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date, datetime
+
+from psycopg.sql import Literal
+
+# PostgreSQL's types of the values a prepared statement is given, by their Python type (exact:
+# a datetime is also a date). A NULL is typed as text, as the statements cast it.
+_TYPES = {int: "integer", str: "text", datetime: "timestamptz", date: "date",
+          type(None): "text"}
 
 
 def json_plan(cursor, statement: str, parameters=None, *, analyze: bool = False) -> dict:
@@ -30,3 +38,17 @@ def rows_read(nodes: Iterable[dict]) -> int:
                                        + node.get("Rows Removed by Filter", 0)
                                        + node.get("Rows Removed by Index Recheck", 0))
                for node in nodes)
+
+
+def prepared(sql, form, given: dict, name: str) -> tuple:
+    """PREPARE `name` as a compiled form (models/sql.Prepared.form) on the Sql's connection,
+    typed by the values given: (cursor, the EXECUTE of it with those values). EXPLAIN EXECUTE
+    takes no bound parameters, so the values are written out as literals. With
+    plan_cache_mode = force_generic_plan its first EXECUTE makes the generic plan, which
+    later ones reuse. The caller runs DEALLOCATE `name` when done."""
+    values = form.parameters(given)
+    cursor = form.cursor(sql.raw)
+    types = ", ".join(_TYPES[type(value)] for value in values)
+    cursor.execute(f"PREPARE {name} ({types}) AS {form.native}")
+    arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
+    return cursor, f"EXECUTE {name}({arguments})"

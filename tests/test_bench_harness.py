@@ -48,7 +48,7 @@ def test_a_later_run_on_the_same_database_issues_new_tickets(app, live_server, m
 
 
 def test_a_client_thread_that_fails_ends_the_run_with_its_error():
-    timed = threading.Barrier(3 + 1)
+    timed = threading.Barrier(3 + 1, timeout=10)  # no hang on a regression
 
     def client(index: int) -> None:
         if index == 0:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from psycopg.sql import Literal
 from sqlalchemy import text
 
 from admin.console import MY_CALLS_TODAY
@@ -15,7 +14,7 @@ from models.calling import CLAIM, COUNTER_STATE
 from models.estimates import SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import ISSUE_IN_ONE_STATEMENT, business_day
-from tests.plan_helpers import json_plan, plan_nodes, rows_read
+from tests.plan_helpers import json_plan, plan_nodes, prepared, rows_read
 
 
 def plan(prepared, given: dict) -> list[str]:
@@ -196,15 +195,9 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         # The counter's two latest calls: one of each lane (tickets alternate).
         assert sql.first(COUNTER_STATE, given).recent_priority == 1
-        form = COUNTER_STATE.form(sql.dialect, given)
-        values = form.parameters(given)
-        cursor = form.cursor(sql.raw)
-        kinds = {int: "integer", datetime: "timestamptz", str: "text"}
-        types = ", ".join(kinds[type(value)] for value in values)
-        cursor.execute(f"PREPARE counter_state ({types}) AS " + form.native)
-        # EXPLAIN EXECUTE takes no bound parameters: the values are written out as literals.
-        arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
-        root = json_plan(cursor, f"EXECUTE counter_state({arguments})", analyze=True)
+        cursor, execute = prepared(sql, COUNTER_STATE.form(sql.dialect, given), given,
+                                   "counter_state")
+        root = json_plan(cursor, execute, analyze=True)
         nodes = [node for node, _ in plan_nodes(root["Plan"])]
         segments = [node for node in nodes if node.get("Relation Name") == "visit_segment"]
         assert [node["Actual Rows"] * node["Actual Loops"] for node in segments] == [2], root
@@ -222,7 +215,7 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
     condition does, so a generic plan, made without statistics, reads that index of the held
     tickets with an index scan: not a bitmap scan of ix_ticket_counter, which visits every
     version of the counter's called tickets since the last vacuum, dead or not (191 pages a
-    call in a benchmark's sixth minute)."""
+    call by the fifth of five benchmark runs on one database)."""
     day = business_day(datetime.now(UTC))
     with pg_app.app_context():
         db.session.execute(text(
@@ -237,14 +230,8 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
         sql = Sql.of(db.session)
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         assert sql.first(COUNTER_STATE, given).busy_with is None
-        form = COUNTER_STATE.form(sql.dialect, given)
-        values = form.parameters(given)
-        cursor = form.cursor(sql.raw)
-        kinds = {int: "integer", datetime: "timestamptz", str: "text"}
-        types = ", ".join(kinds[type(value)] for value in values)
-        cursor.execute(f"PREPARE held ({types}) AS " + form.native)
-        arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
-        root = json_plan(cursor, f"EXECUTE held({arguments})")
+        cursor, execute = prepared(sql, COUNTER_STATE.form(sql.dialect, given), given, "held")
+        root = json_plan(cursor, execute)
         probes = [node for node, _ in plan_nodes(root["Plan"])
                   if node.get("Relation Name") == "ticket" and "counter_id" in
                   node.get("Index Cond", node.get("Recheck Cond", ""))]
@@ -273,15 +260,9 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
         given = {"office_id": service.office_id, "prefix": service.ticket_prefix, "day": day,
                  "token": "ahead-new", "service_id": service.id, "priority_reason": None,
                  "now": now, "key": None, "code": "REG-BIRTH", "created_at": now}
-        form = ISSUE_IN_ONE_STATEMENT.form(sql.dialect, given)
-        values = form.parameters(given)
-        cursor = form.cursor(sql.raw)
-        kinds = {int: "integer", datetime: "timestamptz", str: "text", type(day): "date",
-                 type(None): "text"}
-        types = ", ".join(kinds[type(value)] for value in values)
-        cursor.execute(f"PREPARE ahead ({types}) AS " + form.native)
-        arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
-        json_plan(cursor, f"EXECUTE ahead({arguments})")  # the generic plan, of an empty day
+        cursor, execute = prepared(sql, ISSUE_IN_ONE_STATEMENT.form(sql.dialect, given), given,
+                                   "ahead")
+        json_plan(cursor, execute)  # the generic plan, made while the day is empty
         # Five of the service waiting, 2,000 of it served, 1,000 of another service waiting.
         db.session.execute(text(
             "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
@@ -292,7 +273,7 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
             "now(), now(), false FROM service AS s, generate_series(1, "
             "CASE WHEN s.code = 'REG-BIRTH' THEN 2005 ELSE 1000 END) AS g "
             "WHERE s.code IN ('REG-BIRTH', 'REG-DEATH')"), {"day": day})
-        root = json_plan(cursor, f"EXECUTE ahead({arguments})", analyze=True)
+        root = json_plan(cursor, execute, analyze=True)
         counted = [node for node, _ in plan_nodes(root["Plan"])
                    if node.get("Relation Name") == "ticket" and node.get("Alias") == "w"]
         assert len(counted) == 1 and counted[0]["Actual Rows"] == 5, root
