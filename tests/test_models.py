@@ -145,6 +145,33 @@ def test_migration_0015_indexes_the_waiting_tickets_on_postgresql_only_and_back(
         assert (waiting_index() is not None) == on_postgresql
 
 
+def test_only_the_queues_indexes_are_led_by_the_office_and_the_day(any_app):
+    """An index of ticket led by (office_id, business_day) is what a plan made without column
+    statistics takes for "the office's tickets of the day": the calling order's may be, as it
+    orders the queue; the day's numbers must not be (migration 0016), or call-next's
+    priority-lane probes read every ticket of the day through it."""
+    with any_app.app_context():
+        inspector = inspect(db.engine)
+        led = {item["name"] for item in [*inspector.get_indexes("ticket"),
+                                         *inspector.get_unique_constraints("ticket")]
+               if item["column_names"][:2] == ["office_id", "business_day"]}
+        assert led == {"ix_ticket_calling"}, led
+
+
+def test_migration_0016_puts_the_number_first_in_its_unique_index_and_back(any_app):
+    def numbers() -> list[str] | None:
+        return next((item["column_names"] for item in
+                     inspect(db.engine).get_unique_constraints("ticket")
+                     if "number" in item["column_names"]), None)
+
+    with any_app.app_context():
+        assert numbers() == ["number", "business_day", "office_id"]
+        command.downgrade(alembic_config(), "0015")
+        assert numbers() == ["office_id", "business_day", "number"]
+        command.upgrade(alembic_config(), "head")
+        assert numbers() == ["number", "business_day", "office_id"]
+
+
 def test_migration_0011_names_the_tickets_a_counter_holds_twice_and_builds_nothing(app):
     """Left by the race the index closes (PostgreSQL before it): the upgrade stops and says
     which tickets, until staff have settled them."""
