@@ -150,6 +150,8 @@ e AS (
            json_build_object('number', t.number, 'service', CAST(:code AS text)), :created_at
     FROM t)
 SELECT t.id, t.number,
+       -- 'waiting' is written out: PostgreSQL then counts from ix_ticket_waiting (whose
+       -- condition it is), whatever the statistics (migration 0015).
        -- A new ticket is the last of its lane: every waiting ticket of the service is ahead
        -- of a normal one, the front transfers and the priority lane of a priority one
        -- (models/estimates.AHEAD; the statement's snapshot does not hold the new ticket).

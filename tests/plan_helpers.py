@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from psycopg.sql import Literal
+from sqlalchemy import text
 
 # PostgreSQL's types of the values a prepared statement is given, by their Python type (exact:
 # a datetime is also a date). A NULL is typed as text, as the statements cast it.
@@ -52,3 +53,13 @@ def prepared(sql, form, given: dict, name: str) -> tuple:
     cursor.execute(f"PREPARE {name} ({types}) AS {form.native}")
     arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
     return cursor, f"EXECUTE {name}({arguments})"
+
+
+def without_statistics(session, table: str, *, generic: bool = True) -> None:
+    """As if `table`'s columns had never been analysed: its statistics deleted, in the
+    session's transaction (which the test rolls back). With generic, the transaction's
+    prepared statements take their generic plans from the first run (plan_cache_mode), as a
+    pooled connection's do after its first runs."""
+    session.execute(text(f"DELETE FROM pg_statistic WHERE starelid = '{table}'::regclass"))
+    if generic:
+        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))

@@ -13,7 +13,7 @@ from sqlalchemy.sql import Select
 
 from kiosk.events import EVENTS_AFTER
 from models import db
-from tests.plan_helpers import json_plan, plan_nodes, rows_read
+from tests.plan_helpers import json_plan, plan_nodes, rows_read, without_statistics
 
 EVENTS = 6000
 
@@ -36,8 +36,7 @@ def test_what_follows_a_boards_event_is_read_from_the_end_of_the_office_events(p
             "SELECT 1, (ARRAY['issued', 'called', 'issued', 'finished'])[1 + g % 4], '{}', "
             "now() FROM generate_series(1, :events) AS g"), {"events": EVENTS})
         db.session.execute(text("ANALYZE queue_event"))
-        db.session.execute(text(  # as if queue_event's columns had never been analysed
-            "DELETE FROM pg_statistic WHERE starelid = 'queue_event'::regclass"))
+        without_statistics(db.session, "queue_event", generic=False)
         newest = db.session.scalar(text("SELECT max(id) FROM queue_event"))
         after = {"office_id": 1, "last_id": newest - 10, "limit": 100}
         # Ten events after the board's: ten index entries and ten rows, not the office's 6,000.

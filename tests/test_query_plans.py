@@ -14,7 +14,13 @@ from models.calling import CLAIM, COUNTER_STATE
 from models.estimates import SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import ISSUE_IN_ONE_STATEMENT, business_day
-from tests.plan_helpers import json_plan, plan_nodes, prepared, rows_read
+from tests.plan_helpers import (
+    json_plan,
+    plan_nodes,
+    prepared,
+    rows_read,
+    without_statistics,
+)
 
 
 def plan(prepared, given: dict) -> list[str]:
@@ -188,9 +194,7 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
             "WHERE t.token LIKE 'stat-%' AND t.business_day = :day"),
             {"start": day_start(day), "day": day})
         db.session.execute(text("ANALYZE ticket"))
-        db.session.execute(text(  # as if visit_segment's columns had never been analysed
-            "DELETE FROM pg_statistic WHERE starelid = 'visit_segment'::regclass"))
-        db.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        without_statistics(db.session, "visit_segment")
         sql = Sql.of(db.session)
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         # The counter's two latest calls: one of each lane (tickets alternate).
@@ -224,9 +228,7 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
             "SELECT s.office_id, 'held-' || g, :day, 'H' || g, s.id, s.id, 'finished', "
             "now(), now(), false, 1 FROM generate_series(1, 2000) AS g, service AS s "
             "WHERE s.code = 'REG-BIRTH'"), {"day": day})
-        db.session.execute(text(
-            "DELETE FROM pg_statistic WHERE starelid = 'ticket'::regclass"))
-        db.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        without_statistics(db.session, "ticket")
         sql = Sql.of(db.session)
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         assert sql.first(COUNTER_STATE, given).busy_with is None
@@ -251,9 +253,7 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
     now = datetime.now(UTC)
     day = business_day(now)
     with pg_app.app_context():
-        db.session.execute(text(
-            "DELETE FROM pg_statistic WHERE starelid = 'ticket'::regclass"))
-        db.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        without_statistics(db.session, "ticket")
         service = db.session.execute(text(
             "SELECT id, office_id, ticket_prefix FROM service WHERE code = 'REG-BIRTH'")).one()
         sql = Sql.of(db.session)
