@@ -118,17 +118,20 @@ COUNTER_SERVICES = (
 
 
 def _first_waiting(to_front: bool, normal_lane: bool):
-    """The first waiting ticket of the counter's services in one part of the calling order,
-    from ix_ticket_calling. The normal lane (no priority reason) is read in queue time order,
+    """The first waiting ticket of the counter's services in one part of the calling order.
+    The normal lane (no priority reason) is read from ix_ticket_calling in queue time order,
     skipping only the tickets of services this counter does not serve, however long the
-    queue; the priority lane, usually short, is sorted across its reasons."""
-    lane = TICKETS.c.priority_reason.is_(None) if normal_lane else \
-        TICKETS.c.priority_reason.is_not(None)
+    queue. The priority lane, usually short, is ordered across its reasons: on PostgreSQL
+    ix_ticket_priority_waiting holds it in that order; SQLite sorts it."""
+    if normal_lane:
+        lane = [TICKETS.c.status == TicketStatus.WAITING, TICKETS.c.priority_reason.is_(None)]
+    else:  # in the words of ix_ticket_priority_waiting's condition (PostgreSQL's plans)
+        lane = [TICKETS.c.status == literal_column(f"'{TicketStatus.WAITING.value}'"),
+                TICKETS.c.priority_reason.is_not(None)]
     return (select(TICKETS.c.id).where(
         TICKETS.c.office_id == bindparam("at_office"),
-        TICKETS.c.business_day == bindparam("day", type_=Date),
-        TICKETS.c.status == TicketStatus.WAITING,
-        TICKETS.c.to_front == (true() if to_front else false()), lane,
+        TICKETS.c.business_day == bindparam("day", type_=Date), *lane,
+        TICKETS.c.to_front == (true() if to_front else false()),
         TICKETS.c.service_id.in_(COUNTER_SERVICES))
         # In the normal lane priority_reason is NULL throughout: ordering by it changes
         # nothing, and tells PostgreSQL (which treats IS NULL as no equality) that the

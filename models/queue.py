@@ -56,6 +56,7 @@ ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
 # it, models/calling.AT_A_COUNTER_LITERALLY) write them out.
 AT_A_COUNTER = f"status IN ({', '.join(repr(status.value) for status in ACTIVE)})"
 WAITING_ONLY = "status = 'waiting'"
+PRIORITY_WAITING = f"{WAITING_ONLY} AND priority_reason IS NOT NULL"
 
 
 class TicketSequence(Base):
@@ -95,6 +96,13 @@ class Ticket(Base):
         # index cannot serve, and reads ix_ticket_queue: no index there.)
         Index("ix_ticket_waiting", "office_id", "service_id", "business_day",
               postgresql_where=text(WAITING_ONLY)).ddl_if(dialect="postgresql"),
+        # PostgreSQL: call-next's priority-lane probes, in calling order (migration 0017). The
+        # lane is usually a few tickets; without statistics a generic plan read it through
+        # ix_ticket_queue, every waiting ticket of the office (models/calling._first_waiting
+        # writes both conditions out, as a partial index needs).
+        Index("ix_ticket_priority_waiting", "office_id", "business_day", "to_front",
+              "queued_at", "id",
+              postgresql_where=text(PRIORITY_WAITING)).ddl_if(dialect="postgresql"),
         # A counter holds one ticket at a time, also when two calls of it race (migration
         # 0011; call-next answers counter_busy).
         Index("ux_ticket_counter_active", "counter_id", unique=True,

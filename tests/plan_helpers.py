@@ -15,10 +15,13 @@ _TYPES = {int: "integer", str: "text", datetime: "timestamptz", date: "date",
           type(None): "text"}
 
 
-def json_plan(cursor, statement: str, parameters=None, *, analyze: bool = False) -> dict:
+def json_plan(cursor, statement: str, parameters=None, *, analyze: bool = False,
+              buffers: bool = False) -> dict:
     """EXPLAIN (FORMAT JSON) of statement on a DB-API cursor: the plan's root document (with
-    "Plan"); with analyze, run for real and with the actual rows."""
-    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
+    "Plan"); with analyze, run for real and with the actual rows, and with buffers also the
+    pages each node read ("Shared Hit Blocks", "Shared Read Blocks")."""
+    options = ", ".join([*(["ANALYZE"] if analyze else []), *(["BUFFERS"] if buffers else []),
+                         "FORMAT JSON"])
     cursor.execute(f"EXPLAIN ({options}) {statement}", parameters)
     [[document]] = cursor.fetchall()
     return (document if isinstance(document, list) else json.loads(document))[0]

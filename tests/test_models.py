@@ -149,13 +149,36 @@ def test_only_the_queues_indexes_are_led_by_the_office_and_the_day(any_app):
     """An index of ticket led by (office_id, business_day) is what a plan made without column
     statistics takes for "the office's tickets of the day": the calling order's may be, as it
     orders the queue; the day's numbers must not be (migration 0016), or call-next's
-    priority-lane probes read every ticket of the day through it."""
+    priority-lane probes read every ticket of the day through it. (A partial index serves only
+    a query that states its condition: ix_ticket_priority_waiting, call-next's priority lane.)"""
     with any_app.app_context():
         inspector = inspect(db.engine)
         led = {item["name"] for item in [*inspector.get_indexes("ticket"),
                                          *inspector.get_unique_constraints("ticket")]
-               if item["column_names"][:2] == ["office_id", "business_day"]}
+               if item["column_names"][:2] == ["office_id", "business_day"]
+               and not item.get("dialect_options", {}).get("postgresql_where")}
         assert led == {"ix_ticket_calling"}, led
+
+
+def test_migration_0017_indexes_the_waiting_priority_lane_on_postgresql_only_and_back(any_app):
+    def priority_index() -> dict | None:
+        return next((i for i in inspect(db.engine).get_indexes("ticket")
+                     if i["name"] == "ix_ticket_priority_waiting"), None)
+
+    with any_app.app_context():
+        on_postgresql = db.engine.dialect.name == "postgresql"
+        index = priority_index()
+        if on_postgresql:
+            assert index["column_names"] == ["office_id", "business_day", "to_front",
+                                             "queued_at", "id"]
+            condition = index["dialect_options"]["postgresql_where"]
+            assert "'waiting'" in condition and "priority_reason IS NOT NULL" in condition
+        else:
+            assert index is None
+        command.downgrade(alembic_config(), "0016")
+        assert priority_index() is None
+        command.upgrade(alembic_config(), "head")
+        assert (priority_index() is not None) == on_postgresql
 
 
 def test_migration_0016_puts_the_number_first_in_its_unique_index_and_back(any_app):
