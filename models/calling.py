@@ -138,16 +138,31 @@ def _first_waiting(to_front: bool, normal_lane: bool):
         # index's own order serves.
         .order_by(*([TICKETS.c.priority_reason] if normal_lane else []),
                   TICKETS.c.queued_at, TICKETS.c.id)
-        .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+        .limit(1).with_for_update(skip_locked=True))
 
 
-def _in_turn(priority_first: bool):
+# The parts of the calling order: (to the front, normal lane).
+PARTS = [(front, normal) for front in (True, False) for normal in (False, True)]
+
+
+def _in_turn(priority_first: bool, probes: dict | None = None):
     """The first ticket in calling order (queue_order): front-of-queue transfers, then the
     lane whose turn it is, then the other, each first come, first served. Each part is an
-    index probe; COALESCE stops at the first part that has a ticket."""
+    index probe (probes: a column per part in place of _first_waiting's own subquery);
+    COALESCE stops at the first part that has a ticket."""
     lanes = (False, True) if priority_first else (True, False)  # normal_lane, in turn
-    return func.coalesce(*(_first_waiting(front, lane)
+    return func.coalesce(*(probes[front, lane] if probes else
+                           _first_waiting(front, lane).scalar_subquery()
                            for front in (True, False) for lane in lanes))
+
+
+# PostgreSQL's call-next reads the parts from CTEs, one per part, for both orders of the lanes
+# (the priority ratio's CASE): each probe is planned, and set up at every call, once instead
+# of twice, and still runs only when the order reaches it (a CTE runs when first read).
+PROBES_ONCE = {part: select(cte.c.id).scalar_subquery() for part, cte in (
+    ((front, normal), _first_waiting(front, normal).cte(
+        f"{'front' if front else 'back'}_{'normal' if normal else 'priority'}"))
+    for front, normal in PARTS)}
 
 
 def _claim_statement(priority_first: bool):
@@ -177,7 +192,7 @@ INSERT_SEGMENT = Prepared(SEGMENTS.insert().inline(), values_from_parameters=Tru
 # call next: the two would wait for each other. Also by whether the statement checks a
 # bearer token (models/bearer.py).
 CALL_NEXT_IN_ONE = {(counts, by_bearer): Prepared(call_next_statement(
-    COUNTER_STATE.statement, _in_turn, counts, by_bearer))
+    COUNTER_STATE.statement, lambda first: _in_turn(first, PROBES_ONCE), counts, by_bearer))
     for counts in (True, False) for by_bearer in (False, True)}
 
 
