@@ -131,16 +131,23 @@ def _today_by_number(typed: str) -> Ticket:
             raise Refusal(422, "no_prefix", "กรุณาแตะตัวอักษรหน้าหมายเลขคิวด้วย เช่น A012",
                           "Please also tap the letter of your ticket number, e.g. A012.")
         prefix = prefixes[0]
-    # A typed number means today's ticket: older visits are reached by their QR only.
-    ticket = office_ticket(db.session.scalar(select(Ticket).where(
+    # A typed number means today's ticket: older visits are reached by their QR only. Numbers
+    # restart at midnight, so yesterday's ticket of that number counts too when it is the one
+    # that has just finished (a visit that ended around midnight).
+    now, minutes = now_utc(), current_app.config["RATING_BY_NUMBER_MINUTES"]
+    today = business_day(now)
+    found = db.session.scalars(select(Ticket).where(
         Ticket.office_id == current_office().id,
-        Ticket.business_day == business_day(now_utc()),
-        Ticket.number == f"{prefix}{digits:03d}")))
+        Ticket.business_day.in_([today, today - timedelta(days=1)]),
+        Ticket.number == f"{prefix}{digits:03d}")).all()
+    just_finished = [t for t in found if t.status == TicketStatus.FINISHED and t.finished_at
+                     and now - t.finished_at <= timedelta(minutes=minutes)]
+    ticket = office_ticket(max(just_finished, key=lambda t: t.finished_at) if just_finished
+                           else next((t for t in found if t.business_day == today), None))
     # Numbers are sequential and on the board: a typed one reaches only a visit that has just
     # finished (the citizen walking to the kiosk), so nobody can rate other people's day.
-    minutes = current_app.config["RATING_BY_NUMBER_MINUTES"]
     if (ticket.status == TicketStatus.FINISHED and ticket.finished_at is not None
-            and now_utc() - ticket.finished_at > timedelta(minutes=minutes)):
+            and now - ticket.finished_at > timedelta(minutes=minutes)):
         raise Refusal(409, "number_too_late",
                       f"หมายเลขคิวใช้ประเมินได้ภายใน {minutes} นาทีหลังรับบริการเสร็จ "
                       "กรุณาสแกนคิวอาร์โค้ดบนบัตรคิวของท่าน",

@@ -11,11 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from models import Alert, AlertKind, Office, Rating, RatingChannel, RatingCredit, db
-from models.base import begin_write, now_utc
+from models.base import begin_write, day_start, now_utc
 from models.calling import call_next
 from models.counter_actions import no_show, start
 from models.throttle import record_number_lookup_failure
-from tests.queue_helpers import counter, issue, staff
+from models.tickets import business_day
+from tests.queue_helpers import (
+    counter,
+    issue,
+    minutes_ago_today,
+    need_minutes_of_today,
+    staff,
+)
 from tests.visit_helpers import served_visit
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -125,6 +132,17 @@ def test_the_keypad_finds_todays_ticket_by_number(app, client, typed):
     assert f'<strong class="rate-number">{number}</strong>' in page and "นายสมชาย ใจดี" in page
 
 
+def test_a_visit_that_ended_just_after_midnight_is_found_by_its_number(app, client):
+    """Numbers restart each business day (Bangkok midnight): a visit issued before midnight
+    and finished after it, or just before the citizen reaches the kiosk after midnight, is
+    still the one that has just finished."""
+    started = day_start(business_day(now_utc())) - timedelta(minutes=2)  # yesterday's
+    minutes = int((now_utc() - started).total_seconds() // 60) - 2
+    token, number = visit(app, now=started, minutes=minutes)  # finished a minute or two ago
+    page = text(client.get(form_url(client, number)))
+    assert f'<strong class="rate-number">{number}</strong>' in page
+
+
 def test_a_typed_number_means_today_only_older_visits_need_their_qr(app, client):
     token, number = visit(app, now=now_utc() - timedelta(hours=30))
     assert lookup(client, number).status_code == 404
@@ -136,7 +154,7 @@ def test_a_typed_number_means_today_only_older_visits_need_their_qr(app, client)
 
 def not_finished_ticket(app, state: str) -> tuple[str, str]:
     with app.app_context():
-        ticket = issue("REG-BIRTH", now=now_utc() - timedelta(minutes=20))
+        ticket = issue("REG-BIRTH", now=minutes_ago_today(20))
         if state != "waiting":
             begin_write(db.session)
             called = call_next(db.session, counter("1"), staff("reg1"))
@@ -313,6 +331,7 @@ def test_the_kiosk_flow_on_postgresql(pg_app):
 @pytest.mark.parametrize("lang", ["th", "en"])
 def test_a_typed_number_finds_only_a_visit_finished_in_the_last_half_hour(app, client, lang):
     # Finished 40 minutes ago: today, inside RATING_WINDOW_HOURS, but past the number's 30.
+    need_minutes_of_today(46)
     token, number = visit(app, now=now_utc() - timedelta(minutes=46))
     late = lookup(client, number, lang)
     assert late.status_code == 409
@@ -325,6 +344,7 @@ def test_a_typed_number_finds_only_a_visit_finished_in_the_last_half_hour(app, c
 
 
 def test_the_number_window_is_a_setting(app, client):
+    need_minutes_of_today(46)
     _, number = visit(app, now=now_utc() - timedelta(minutes=46))
     app.config["RATING_BY_NUMBER_MINUTES"] = 60
     assert lookup(client, number).status_code == 303

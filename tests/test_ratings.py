@@ -22,7 +22,7 @@ from models import (
 )
 from models.alerts import raise_alerts
 from models.base import begin_write, now_utc
-from tests.queue_helpers import issue
+from tests.queue_helpers import issue, minutes_ago_today
 from tests.visit_helpers import served_visit
 
 
@@ -64,7 +64,7 @@ def test_a_no_show_call_earns_no_credit(app):
     from tests.queue_helpers import counter, staff
 
     with app.app_context():
-        ticket = issue("REG-BIRTH", now=now_utc() - timedelta(minutes=30))
+        ticket = issue("REG-BIRTH", now=minutes_ago_today(30))
         begin_write(db.session)
         no_show(db.session, call_next(db.session, counter("1"), staff("reg1")))
         db.session.commit()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from models import Ticket, db
-from models.base import begin_write, now_utc
+from models.base import begin_write
 from models.calling import call_next
 from models.counter_actions import finish, start, transfer
-from tests.queue_helpers import counter, issue, service, staff
+from tests.queue_helpers import counter, issue, minutes_ago_today, service, staff
 
 
 def served_visit(code: str, path: list[tuple[str, str]], *, transfers_to: list[str] | None = None,
@@ -19,7 +19,7 @@ def served_visit(code: str, path: list[tuple[str, str]], *, transfers_to: list[s
     the last leg finishes it. Times start at now (default: a few minutes ago) and each leg takes
     `minutes` minutes of service after a one-minute call.
     """
-    moment = now or now_utc() - timedelta(minutes=minutes * len(path) + 5)
+    moment = now or minutes_ago_today(minutes * len(path) + 5)
     ticket = issue(code, now=moment)
     targets = list(transfers_to or [])
     for index, (label, username) in enumerate(path):
