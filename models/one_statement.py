@@ -95,16 +95,17 @@ def _with_document(head: list[ColumnElement], source, ticket, changed) -> Select
     earlier = select(*SEGMENTS.c).where(SEGMENTS.c.ticket_id == ticket.c.id,
                                         SEGMENTS.c.id.not_in(select(changed.c.id)))
     visit = union_all(earlier, select(*changed.c)).subquery("visit")
-    joined = (visit.join(SERVICES, SERVICES.c.id == visit.c.service_id)
-              .join(SECTIONS, SECTIONS.c.id == visit.c.section_id)
-              .join(COUNTERS, COUNTERS.c.id == visit.c.counter_id)
-              .outerjoin(STAFF, STAFF.c.id == visit.c.staff_id))
-    fields = (SERVICES.c.code, SECTIONS.c.code, COUNTERS.c.label, STAFF.c.display_name,
+    # Each name by its key, per segment (a visit has one to a few): joined, a plan made
+    # without statistics hashed the whole of each table at every action.
+    fields = (_of(SERVICES, visit.c.service_id, SERVICES.c.code),
+              _of(SECTIONS, visit.c.section_id, SECTIONS.c.code),
+              _of(COUNTERS, visit.c.counter_id, COUNTERS.c.label),
+              _of(STAFF, visit.c.staff_id, STAFF.c.display_name),
               visit.c.called_at, visit.c.started_at, visit.c.finished_at, visit.c.outcome)
     segments = select(*(func.array_agg(aggregate_order_by(column, visit.c.id),
                                        type_=ARRAY(column.type)).label(f"segment_{name}")
                         for name, column in zip(SEGMENT_FIELDS, fields, strict=True))) \
-        .select_from(joined).subquery("segments")
+        .select_from(visit).subquery("segments")
     return select(
         *head, ticket.c.id, ticket.c.office_id, ticket.c.token, ticket.c.number,
         ticket.c.status, ticket.c.priority_reason, ticket.c.business_day, ticket.c.queued_at,

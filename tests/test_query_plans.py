@@ -11,6 +11,7 @@ from admin.console import MY_CALLS_TODAY
 from models import db
 from models.base import day_start
 from models.calling import CALL_NEXT_IN_ONE, CLAIM, COUNTER_STATE
+from models.counter_actions import ONE_STATEMENT
 from models.estimates import SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import ISSUE_IN_ONE_STATEMENT, business_day
@@ -345,4 +346,28 @@ def test_postgresql_call_next_plans_each_part_of_the_calling_order_once(pg_app):
                   if node.get("Relation Name") == "ticket" and "to_front" in
                   node.get("Index Cond", "") + node.get("Filter", "")]
         assert len(probes) == 4, root
+        db.session.rollback()
+
+
+def test_postgresql_actions_read_the_answers_names_by_key_without_hashing_tables(pg_app):
+    """Call-next's and finish's answers carry each segment's service, section, counter and
+    staff member by name. Joined to those tables, a plan made without statistics (a pooled
+    connection's, in a new office's first minutes) built a hash of each whole table at every
+    action; looked up by key, a segment reads one row of each."""
+    day = business_day(datetime.now(UTC))
+    with pg_app.app_context():
+        for table in ("visit_segment", "service", "section", "counter", "staff"):
+            without_statistics(db.session, table)
+        sql = Sql.of(db.session)
+        now = datetime.now(UTC)
+        given = {"counter_id": 1, "at_counter": 1, "at_office": 1, "day": day,
+                 "day_start": day_start(day), "ratio": 2, "now": now, "created_at": now,
+                 "staff_id": None, "token": "any", "token_hash": "any"}
+        for name, statement in (("call", CALL_NEXT_IN_ONE[True, False]),
+                                ("finish", ONE_STATEMENT["finish", True, True])):
+            cursor, execute = prepared(sql, statement.form(sql.dialect, given), given, name)
+            root = json_plan(cursor, execute)
+            hashed = [node for node, _ in plan_nodes(root["Plan"]) if node["Node Type"] == "Hash"]
+            assert not hashed, (name, root)
+            cursor.execute(f"DEALLOCATE {name}")
         db.session.rollback()
