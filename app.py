@@ -14,6 +14,7 @@ import admin
 import api
 import cli
 import kiosk
+from api.errors import wants_json
 from config import Config, instance_secret_key
 from kiosk.printing import raqm_available
 from models import db
@@ -65,7 +66,10 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
 
     @app.after_request
     def _vary_on_htmx(response):
-        response.vary.add("HX-Request")
+        # Pages answer htmx requests with fragments; the JSON API answers the same to all
+        # (and skips the Vary header's parsing on its hot routes).
+        if not wants_json():
+            response.vary.add("HX-Request")
         return response
 
     for missing in assets.missing_assets(app):

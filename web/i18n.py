@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask, current_app, g, request, session, url_for
 from markupsafe import Markup, escape
 
+from api.errors import wants_json
+
 LANGUAGES = ("th", "en")
 
 
@@ -70,6 +72,9 @@ def url_with_lang(lang: str) -> str:
 
 
 def _select_language() -> None:
+    if wants_json():  # the API keeps no session, and its messages are not translated
+        g.lang = "th"
+        return
     requested = request.args.get("lang")
     if requested in LANGUAGES and not current_app.session_interface.is_null_session(session):
         session["lang"] = requested
