@@ -128,8 +128,10 @@ def test_search_matches_thai_english_and_says_when_nothing_matches(client):
     assert "<html" in full and "REV-LANDTAX" in full
 
 
-def test_responses_vary_on_hx_request(client):
+def test_pages_vary_on_hx_request_and_the_api_does_not(client):
     assert "HX-Request" in client.get("/search?q=x").headers["Vary"]
+    api = client.get("/api/v1/services", headers={"HX-Request": "true"})
+    assert api.status_code == 200 and "HX-Request" not in api.headers.get("Vary", "")
 
 
 def test_checklist_marks_missing_required_documents(client, app):
