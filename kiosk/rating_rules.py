@@ -2,8 +2,9 @@
 
 At the kiosk the visit is found by the ticket's QR (a USB scanner types the status URL and
 Enter into a focused field) or by the number typed on the on-screen keypad, today's tickets
-only. The form is then reached through a short-lived signed reference, so typing a number
-never hands out the ticket's token. Every refusal carries a message in Thai and English.
+only (or yesterday's that has just finished, as numbers restart at midnight). The form is then
+reached through a short-lived signed reference, so typing a number never hands out the
+ticket's token. Every refusal carries a message in Thai and English.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def keypad_prefixes() -> list[str]:
         .order_by(Service.ticket_prefix)))
 
 
-def _today_by_number(typed: str) -> Ticket:
+def _by_typed_number(typed: str) -> Ticket:
     match = TYPED_NUMBER.fullmatch(typed.upper())
     prefix, digits = match[1], int(match[2])
     if not prefix:
@@ -132,18 +133,21 @@ def _today_by_number(typed: str) -> Ticket:
                           "Please also tap the letter of your ticket number, e.g. A012.")
         prefix = prefixes[0]
     # A typed number means today's ticket: older visits are reached by their QR only. Numbers
-    # restart at midnight, so yesterday's ticket of that number counts too when it is the one
-    # that has just finished (a visit that ended around midnight).
+    # restart at midnight, so while today has no ticket of that number, yesterday's counts
+    # when it has just finished (a visit of yesterday's business day that ended minutes ago).
     now, minutes = now_utc(), current_app.config["RATING_BY_NUMBER_MINUTES"]
     today = business_day(now)
-    found = db.session.scalars(select(Ticket).where(
+    found = {t.business_day: t for t in db.session.scalars(select(Ticket).where(
         Ticket.office_id == current_office().id,
         Ticket.business_day.in_([today, today - timedelta(days=1)]),
-        Ticket.number == f"{prefix}{digits:03d}")).all()
-    just_finished = [t for t in found if t.status == TicketStatus.FINISHED and t.finished_at
-                     and now - t.finished_at <= timedelta(minutes=minutes)]
-    ticket = office_ticket(max(just_finished, key=lambda t: t.finished_at) if just_finished
-                           else next((t for t in found if t.business_day == today), None))
+        Ticket.number == f"{prefix}{digits:03d}"))}
+    ticket = found.get(today)
+    yesterdays = found.get(today - timedelta(days=1))
+    if ticket is None and yesterdays is not None and yesterdays.finished_at is not None \
+            and yesterdays.status == TicketStatus.FINISHED \
+            and now - yesterdays.finished_at <= timedelta(minutes=minutes):
+        ticket = yesterdays
+    ticket = office_ticket(ticket)
     # Numbers are sequential and on the board: a typed one reaches only a visit that has just
     # finished (the citizen walking to the kiosk), so nobody can rate other people's day.
     if (ticket.status == TicketStatus.FINISHED and ticket.finished_at is not None
@@ -177,7 +181,7 @@ def find_by_code(text: str) -> Ticket:
         raise Refusal(422, "empty", "กรุณาสแกนคิวอาร์โค้ดบนบัตรคิว หรือพิมพ์หมายเลขคิว",
                       "Please scan the QR code on your ticket, or type your ticket number.")
     if TYPED_NUMBER.fullmatch(compact.upper()):
-        return _today_by_number(compact)
+        return _by_typed_number(compact)
     url = STATUS_URL.search(text)
     token = url[1] if url else text if BARE_TOKEN.fullmatch(text) else None
     return office_ticket(ticket_by_token(db.session, token) if token else None)

@@ -132,15 +132,34 @@ def test_the_keypad_finds_todays_ticket_by_number(app, client, typed):
     assert f'<strong class="rate-number">{number}</strong>' in page and "นายสมชาย ใจดี" in page
 
 
-def test_a_visit_that_ended_just_after_midnight_is_found_by_its_number(app, client):
-    """Numbers restart each business day (Bangkok midnight): a visit issued before midnight
-    and finished after it, or just before the citizen reaches the kiosk after midnight, is
-    still the one that has just finished."""
-    started = day_start(business_day(now_utc())) - timedelta(minutes=2)  # yesterday's
+def yesterdays_visit_just_finished(app) -> tuple[str, str]:
+    """A visit of yesterday's business day (issued two minutes before Bangkok midnight) that
+    finished a minute or two ago."""
+    started = day_start(business_day(now_utc())) - timedelta(minutes=2)
     minutes = int((now_utc() - started).total_seconds() // 60) - 2
-    token, number = visit(app, now=started, minutes=minutes)  # finished a minute or two ago
+    return visit(app, now=started, minutes=minutes)
+
+
+def test_yesterdays_visit_that_has_just_finished_is_found_by_its_number(app, client):
+    """Numbers restart each business day (Bangkok midnight): a visit of yesterday's that has
+    just ended is still found by its number while today has no ticket of that number."""
+    token, number = yesterdays_visit_just_finished(app)
     page = text(client.get(form_url(client, number)))
     assert f'<strong class="rate-number">{number}</strong>' in page
+
+
+def test_todays_ticket_of_a_number_comes_before_yesterdays(app, client):
+    _, number = yesterdays_visit_just_finished(app)
+    with app.app_context():
+        today = issue("REG-BIRTH")  # today's first number again, still waiting
+    assert today.number == number
+    assert lookup(client, number).status_code == 409  # today's: not finished yet
+
+
+def test_yesterdays_visit_that_finished_long_ago_needs_its_qr(app, client):
+    started = day_start(business_day(now_utc())) - timedelta(hours=3)
+    _, number = visit(app, now=started, minutes=30)  # finished before midnight
+    assert lookup(client, number).status_code == 404
 
 
 def test_a_typed_number_means_today_only_older_visits_need_their_qr(app, client):
