@@ -265,3 +265,42 @@ def test_people_ahead_of_a_new_ticket_is_what_a_read_counts(any_app):
     # the monk, back at the front, and the elderly visitor are ahead of it
     assert late["people_ahead"] == 2 == client.get(
         f"/api/v1/tickets/{late['token']}").get_json()["people_ahead"]
+
+
+def test_a_refused_call_locks_no_waiting_ticket_on_postgresql(pg_app):
+    """Call-next's probes of the calling order (models/calling.PROBES_ONCE) run only when the
+    counter may call: a paused counter's call, refused, holds no waiting ticket's row until
+    its transaction ends (another counter would skip it); a free counter's holds the one it
+    claimed."""
+    from sqlalchemy import text
+
+    from models.calling import claim_next
+    from models.tickets import QueueError
+    from tests.queue_helpers import issue
+
+    def free_to_claim() -> int:  # seen from another connection, the refused call still open
+        with db.engine.connect() as other:
+            return other.execute(text(
+                "SELECT count(*) FROM (SELECT id FROM ticket WHERE status = 'waiting' "
+                "FOR UPDATE SKIP LOCKED) AS free")).scalar_one()
+
+    with pg_app.app_context():
+        for _ in range(3):
+            issue("REG-BIRTH")
+        desk = counter("1")
+        begin_write(db.session)
+        set_paused(db.session, desk, True)
+        db.session.commit()
+        begin_write(db.session)
+        with pytest.raises(QueueError) as refused:
+            claim_next(db.session, desk.id, desk.office_id, None)
+        assert refused.value.code == "counter_paused"
+        assert free_to_claim() == 3
+        db.session.rollback()
+        begin_write(db.session)
+        set_paused(db.session, desk, False)
+        db.session.commit()
+        begin_write(db.session)
+        assert claim_next(db.session, desk.id, desk.office_id, None) is not None
+        assert free_to_claim() == 2
+        db.session.rollback()
