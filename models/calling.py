@@ -98,8 +98,12 @@ _RECENT_PRIORITY = (
 # scan, which visits every called or serving version of the counter's tickets since the
 # table's last vacuum (weeks of calls once the table is large) and, unlike an index scan,
 # never marks the dead ones to be skipped. (SQLite reads its covering ix_ticket_counter.)
-AT_A_COUNTER_LITERALLY = TICKETS.c.status.in_(
-    [literal_column(f"'{status.value}'") for status in ACTIVE])
+def _literally(status: TicketStatus):
+    """A status written out in the SQL, as a partial index's own condition names it."""
+    return literal_column(f"'{status.value}'")
+
+
+AT_A_COUNTER_LITERALLY = TICKETS.c.status.in_([_literally(status) for status in ACTIVE])
 # What call-next checks of a counter, in one query: the counter, the ticket it still has (if
 # any), and how many of its latest `ratio` calls today were of the priority lane.
 COUNTER_STATE = Prepared(
@@ -126,7 +130,7 @@ def _first_waiting(to_front: bool, normal_lane: bool):
     if normal_lane:
         lane = [TICKETS.c.status == TicketStatus.WAITING, TICKETS.c.priority_reason.is_(None)]
     else:  # in the words of ix_ticket_priority_waiting's condition (PostgreSQL's plans)
-        lane = [TICKETS.c.status == literal_column(f"'{TicketStatus.WAITING.value}'"),
+        lane = [TICKETS.c.status == _literally(TicketStatus.WAITING),
                 TICKETS.c.priority_reason.is_not(None)]
     return (select(TICKETS.c.id).where(
         TICKETS.c.office_id == bindparam("at_office"),
@@ -141,28 +145,27 @@ def _first_waiting(to_front: bool, normal_lane: bool):
         .limit(1).with_for_update(skip_locked=True))
 
 
-# The parts of the calling order: (to the front, normal lane).
-PARTS = [(front, normal) for front in (True, False) for normal in (False, True)]
-
-
 def _in_turn(priority_first: bool, probes: dict | None = None):
     """The first ticket in calling order (queue_order): front-of-queue transfers, then the
     lane whose turn it is, then the other, each first come, first served. Each part is an
-    index probe (probes: a column per part in place of _first_waiting's own subquery);
-    COALESCE stops at the first part that has a ticket."""
+    index probe (probes: a column per (to the front, normal lane) in place of _first_waiting's
+    own subquery); COALESCE stops at the first part that has a ticket."""
     lanes = (False, True) if priority_first else (True, False)  # normal_lane, in turn
     return func.coalesce(*(probes[front, lane] if probes else
                            _first_waiting(front, lane).scalar_subquery()
                            for front in (True, False) for lane in lanes))
 
 
+def _probe_once(front: bool, normal: bool):
+    name = f"{'front' if front else 'back'}_{'normal' if normal else 'priority'}"
+    return select(_first_waiting(front, normal).cte(name).c.id).scalar_subquery()
+
+
 # PostgreSQL's call-next reads the parts from CTEs, one per part, for both orders of the lanes
 # (the priority ratio's CASE): each probe is planned, and set up at every call, once instead
 # of twice, and still runs only when the order reaches it (a CTE runs when first read).
-PROBES_ONCE = {part: select(cte.c.id).scalar_subquery() for part, cte in (
-    ((front, normal), _first_waiting(front, normal).cte(
-        f"{'front' if front else 'back'}_{'normal' if normal else 'priority'}"))
-    for front, normal in PARTS)}
+PROBES_ONCE = {(front, normal): _probe_once(front, normal)
+               for front in (True, False) for normal in (False, True)}
 
 
 def _claim_statement(priority_first: bool):

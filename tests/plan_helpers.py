@@ -15,6 +15,18 @@ _TYPES = {int: "integer", str: "text", datetime: "timestamptz", date: "date",
           type(None): "text"}
 
 
+# The columns a seeded ticket always sets, in this order (insert_tickets).
+TICKET_COLUMNS = ("office_id, token, business_day, number, service_id, first_service_id, "
+                  "status, issued_at, queued_at, to_front")
+
+
+def insert_tickets(session, rows: str, parameters: dict, *also: str) -> None:
+    """INSERT INTO ticket the rows of `rows` (a SELECT of TICKET_COLUMNS, then the columns
+    named in `also`)."""
+    columns = ", ".join([TICKET_COLUMNS, *also])
+    session.execute(text(f"INSERT INTO ticket ({columns}) {rows}"), parameters)
+
+
 def json_plan(cursor, statement: str, parameters=None, *, analyze: bool = False,
               buffers: bool = False) -> dict:
     """EXPLAIN (FORMAT JSON) of statement on a DB-API cursor: the plan's root document (with

@@ -123,26 +123,36 @@ def test_migrations_that_replace_an_index_and_back(empty_app, revision, table, n
         assert indexes()[new] == new_columns
 
 
-def test_migration_0015_indexes_the_waiting_tickets_on_postgresql_only_and_back(any_app):
-    """A partial index of the waiting tickets on PostgreSQL; nothing on SQLite, whose count
-    sends the status as a parameter, which a partial index cannot serve."""
+@pytest.mark.parametrize("revision, name, columns, condition", [
+    # 0015: a new ticket's people ahead (SQLite's count sends the status as a parameter,
+    # which a partial index cannot serve)
+    ("0015", "ix_ticket_waiting", ["office_id", "service_id", "business_day"], ["'waiting'"]),
+    # 0017: call-next's priority lane (SQLite's probes find it in ix_ticket_calling)
+    ("0017", "ix_ticket_priority_waiting",
+     ["office_id", "business_day", "to_front", "queued_at", "id"],
+     ["'waiting'", "priority_reason IS NOT NULL"]),
+])
+def test_migrations_of_a_partial_index_on_postgresql_only_and_back(any_app, revision, name,
+                                                                   columns, condition):
+    """A partial index of the waiting tickets on PostgreSQL; nothing on SQLite."""
 
-    def waiting_index() -> dict | None:
+    def partial_index() -> dict | None:
         return next((i for i in inspect(db.engine).get_indexes("ticket")
-                     if i["name"] == "ix_ticket_waiting"), None)
+                     if i["name"] == name), None)
 
     with any_app.app_context():
         on_postgresql = db.engine.dialect.name == "postgresql"
-        index = waiting_index()
+        index = partial_index()
         if on_postgresql:
-            assert index["column_names"] == ["office_id", "service_id", "business_day"]
-            assert "'waiting'" in index["dialect_options"]["postgresql_where"], index
+            assert index["column_names"] == columns
+            assert all(part in index["dialect_options"]["postgresql_where"]
+                       for part in condition), index
         else:
             assert index is None
-        command.downgrade(alembic_config(), "0014")
-        assert waiting_index() is None
+        command.downgrade(alembic_config(), f"{int(revision) - 1:04d}")
+        assert partial_index() is None
         command.upgrade(alembic_config(), "head")
-        assert (waiting_index() is not None) == on_postgresql
+        assert (partial_index() is not None) == on_postgresql
 
 
 def test_only_the_queues_indexes_are_led_by_the_office_and_the_day(any_app):
@@ -159,27 +169,6 @@ def test_only_the_queues_indexes_are_led_by_the_office_and_the_day(any_app):
         partial = {"ix_ticket_priority_waiting"} if db.engine.dialect.name == "postgresql" \
             else set()
         assert led == {"ix_ticket_calling"} | partial, led
-
-
-def test_migration_0017_indexes_the_waiting_priority_lane_on_postgresql_only_and_back(any_app):
-    def priority_index() -> dict | None:
-        return next((i for i in inspect(db.engine).get_indexes("ticket")
-                     if i["name"] == "ix_ticket_priority_waiting"), None)
-
-    with any_app.app_context():
-        on_postgresql = db.engine.dialect.name == "postgresql"
-        index = priority_index()
-        if on_postgresql:
-            assert index["column_names"] == ["office_id", "business_day", "to_front",
-                                             "queued_at", "id"]
-            condition = index["dialect_options"]["postgresql_where"]
-            assert "'waiting'" in condition and "priority_reason IS NOT NULL" in condition
-        else:
-            assert index is None
-        command.downgrade(alembic_config(), "0016")
-        assert priority_index() is None
-        command.upgrade(alembic_config(), "head")
-        assert (priority_index() is not None) == on_postgresql
 
 
 def test_migration_0016_puts_the_number_first_in_its_unique_index_and_back(any_app):

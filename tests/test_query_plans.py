@@ -16,6 +16,7 @@ from models.estimates import SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import ISSUE_IN_ONE_STATEMENT, business_day
 from tests.plan_helpers import (
+    insert_tickets,
     json_plan,
     plan_nodes,
     prepared,
@@ -118,9 +119,7 @@ def test_postgresql_reads_the_normal_lane_in_index_order_without_a_sort(pg_app):
     priority_reason too, or the planner sorts the whole lane (with 2,000 tickets waiting)."""
     day = business_day(datetime.now(UTC))
     with pg_app.app_context():
-        db.session.execute(text(
-            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
-            "first_service_id, status, issued_at, queued_at, to_front) "
+        insert_tickets(db.session, (
             "SELECT s.office_id, 'plan-' || g, :day, 'P' || g, s.id, s.id, 'waiting', now(), "
             "now() + g * interval '1 second', false "
             "FROM generate_series(1, 2000) AS g, service AS s WHERE s.code = 'REG-BIRTH'"),
@@ -144,9 +143,7 @@ def test_postgresql_reads_a_counters_latest_calls_newest_first_from_the_index(pg
     now = datetime.now(UTC)
     day = business_day(now)
     with pg_app.app_context():
-        db.session.execute(text(
-            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
-            "first_service_id, status, issued_at, queued_at, to_front) "
+        insert_tickets(db.session, (
             "SELECT s.office_id, 'lane-' || g, :day, 'L' || g, s.id, s.id, 'finished', now(), "
             "now(), false FROM generate_series(1, 2000) AS g, service AS s "
             "WHERE s.code = 'REG-BIRTH'"), {"day": day})
@@ -180,13 +177,11 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
     now = datetime.now(UTC)
     day = business_day(now)
     with pg_app.app_context():
-        db.session.execute(text(
-            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
-            "first_service_id, status, issued_at, queued_at, to_front, priority_reason) "
+        insert_tickets(db.session, (
             "SELECT s.office_id, 'stat-' || g, :day - g / 300, 'S' || g, s.id, s.id, "
             "'finished', now(), now(), false, CASE WHEN g % 2 = 0 THEN 'elderly' END "
             "FROM generate_series(1, 3000) AS g, service AS s "
-            "WHERE s.code = 'REG-BIRTH'"), {"day": day})
+            "WHERE s.code = 'REG-BIRTH'"), {"day": day}, "priority_reason")
         db.session.execute(text(
             "INSERT INTO visit_segment (ticket_id, service_id, section_id, counter_id, "
             "called_at, recalls) SELECT t.id, t.service_id, s.section_id, 1 + t.id % 3, "
@@ -223,12 +218,10 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
     call by the fifth of five benchmark runs on one database)."""
     day = business_day(datetime.now(UTC))
     with pg_app.app_context():
-        db.session.execute(text(
-            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
-            "first_service_id, status, issued_at, queued_at, to_front, counter_id) "
+        insert_tickets(db.session, (
             "SELECT s.office_id, 'held-' || g, :day, 'H' || g, s.id, s.id, 'finished', "
             "now(), now(), false, 1 FROM generate_series(1, 2000) AS g, service AS s "
-            "WHERE s.code = 'REG-BIRTH'"), {"day": day})
+            "WHERE s.code = 'REG-BIRTH'"), {"day": day}, "counter_id")
         without_statistics(db.session, "ticket")
         sql = Sql.of(db.session)
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
@@ -265,9 +258,7 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
                                    "ahead")
         json_plan(cursor, execute)  # the generic plan, made while the day is empty
         # Five of the service waiting, 2,000 of it served, 1,000 of another service waiting.
-        db.session.execute(text(
-            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
-            "first_service_id, status, issued_at, queued_at, to_front) "
+        insert_tickets(db.session, (
             "SELECT s.office_id, 'ahead-' || s.code || g, :day, substr(s.code, 5, 1) || g, "
             "s.id, s.id, "
             "CASE WHEN g <= 5 OR s.code = 'REG-DEATH' THEN 'waiting' ELSE 'finished' END, "
@@ -301,13 +292,11 @@ def test_postgresql_reads_the_priority_lane_from_its_waiting_tickets_alone(pg_ap
             "ON cs.counter_id = c.id JOIN service AS s ON s.id = cs.service_id "
             "WHERE s.code = 'REG-BIRTH' ORDER BY c.id LIMIT 1")).one()
         # 3,000 waiting in the normal lane (of every service), 3 in the priority lane.
-        db.session.execute(text(
-            "INSERT INTO ticket (office_id, token, business_day, number, service_id, "
-            "first_service_id, status, issued_at, queued_at, to_front, priority_reason) "
+        insert_tickets(db.session, (
             "SELECT s.office_id, 'lane-' || s.code || g, :day, 'L' || s.id || '-' || g, s.id, "
             "s.id, 'waiting', now(), now() + g * interval '1 second', false, "
             "CASE WHEN g <= 3 AND s.code = 'REG-BIRTH' THEN 'elderly' END "
-            "FROM generate_series(1, 200) AS g, service AS s"), {"day": day})
+            "FROM generate_series(1, 200) AS g, service AS s"), {"day": day}, "priority_reason")
         without_statistics(db.session, "ticket")
         sql = Sql.of(db.session)
         given = {"counter_id": desk, "at_counter": desk, "at_office": office, "day": day,

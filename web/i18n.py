@@ -73,7 +73,6 @@ def url_with_lang(lang: str) -> str:
 
 def _select_language() -> None:
     if wants_json():  # the API keeps no session, and its messages are not translated
-        g.lang = "th"
         return
     requested = request.args.get("lang")
     if requested in LANGUAGES and not current_app.session_interface.is_null_session(session):
