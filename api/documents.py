@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Counter, Section, Service, Staff, Ticket, VisitSegment
 from models.estimates import eta_minutes, people_ahead
+from models.one_statement import named_by_key
 from models.sql import Prepared, Sql
 from models.tickets import NewTicket
 from web.qr import public_url
@@ -21,6 +22,8 @@ TICKETS = Ticket.__table__
 SERVICES = Service.__table__
 COUNTERS = Counter.__table__
 SEGMENTS = VisitSegment.__table__
+SECTIONS = Section.__table__
+STAFF = Staff.__table__
 
 _TICKET = (
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.token, TICKETS.c.number,
@@ -31,15 +34,15 @@ _TICKET = (
                  .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)))
 TICKET_BY_ID = Prepared(_TICKET.where(TICKETS.c.id == bindparam("ticket_id")))
 TICKET_BY_TOKEN = Prepared(_TICKET.where(TICKETS.c.token == bindparam("token")))
+# Each segment's names by key (a visit has one to a few segments): joined, a generic plan
+# made without statistics (the catalog tables are never analysed) hashed each whole table.
 SEGMENTS_OF = Prepared(
-    select(SERVICES.c.code.label("service"), Section.__table__.c.code.label("section"),
-           COUNTERS.c.label.label("counter"), Staff.__table__.c.display_name.label("staff"),
+    select(named_by_key(SERVICES, SEGMENTS.c.service_id, SERVICES.c.code, "service"),
+           named_by_key(SECTIONS, SEGMENTS.c.section_id, SECTIONS.c.code, "section"),
+           named_by_key(COUNTERS, SEGMENTS.c.counter_id, COUNTERS.c.label, "counter"),
+           named_by_key(STAFF, SEGMENTS.c.staff_id, STAFF.c.display_name, "staff"),
            SEGMENTS.c.called_at, SEGMENTS.c.started_at, SEGMENTS.c.finished_at,
            SEGMENTS.c.outcome)
-    .select_from(SEGMENTS.join(SERVICES, SERVICES.c.id == SEGMENTS.c.service_id)
-                 .join(Section.__table__, Section.__table__.c.id == SEGMENTS.c.section_id)
-                 .join(COUNTERS, COUNTERS.c.id == SEGMENTS.c.counter_id)
-                 .outerjoin(Staff.__table__, Staff.__table__.c.id == SEGMENTS.c.staff_id))
     .where(SEGMENTS.c.ticket_id == bindparam("ticket_id")).order_by(SEGMENTS.c.id))
 
 

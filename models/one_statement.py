@@ -97,10 +97,10 @@ def _with_document(head: list[ColumnElement], source, ticket, changed) -> Select
     visit = union_all(earlier, select(*changed.c)).subquery("visit")
     # Each name by its key, per segment (a visit has one to a few): joined, a plan made
     # without statistics hashed the whole of each table at every action.
-    fields = (_of(SERVICES, visit.c.service_id, SERVICES.c.code),
-              _of(SECTIONS, visit.c.section_id, SECTIONS.c.code),
-              _of(COUNTERS, visit.c.counter_id, COUNTERS.c.label),
-              _of(STAFF, visit.c.staff_id, STAFF.c.display_name),
+    fields = (named_by_key(SERVICES, visit.c.service_id, SERVICES.c.code),
+              named_by_key(SECTIONS, visit.c.section_id, SECTIONS.c.code),
+              named_by_key(COUNTERS, visit.c.counter_id, COUNTERS.c.label),
+              named_by_key(STAFF, visit.c.staff_id, STAFF.c.display_name),
               visit.c.called_at, visit.c.started_at, visit.c.finished_at, visit.c.outcome)
     segments = select(*(func.array_agg(aggregate_order_by(column, visit.c.id),
                                        type_=ARRAY(column.type)).label(f"segment_{name}")
@@ -110,12 +110,12 @@ def _with_document(head: list[ColumnElement], source, ticket, changed) -> Select
         *head, ticket.c.id, ticket.c.office_id, ticket.c.token, ticket.c.number,
         ticket.c.status, ticket.c.priority_reason, ticket.c.business_day, ticket.c.queued_at,
         ticket.c.to_front, ticket.c.service_id,
-        _of(SERVICES, ticket.c.service_id, SERVICES.c.code, "service_code"),
-        _of(COUNTERS, ticket.c.counter_id, COUNTERS.c.label, "counter_label"),
+        named_by_key(SERVICES, ticket.c.service_id, SERVICES.c.code, "service_code"),
+        named_by_key(COUNTERS, ticket.c.counter_id, COUNTERS.c.label, "counter_label"),
         *segments.c).select_from(source.outerjoin(ticket, true()).join(segments, true()))
 
 
-def _of(table, key, column, name: str | None = None):
+def named_by_key(table, key, column, name: str | None = None):
     """A column of the row of `table` whose id is `key`."""
     found = select(column).where(table.c.id == key).scalar_subquery()
     return found.label(name) if name else found
@@ -175,14 +175,14 @@ def call_next_statement(counter_state: Select, in_turn: Callable[[bool], ColumnE
         ["ticket_id", "service_id", "section_id", "counter_id", "staff_id", "called_at",
          "recalls"],
         select(claimed.c.id, claimed.c.service_id,
-               _of(SERVICES, claimed.c.service_id, SERVICES.c.section_id),
+               named_by_key(SERVICES, claimed.c.service_id, SERVICES.c.section_id),
                claimed.c.counter_id, staff, bindparam("now", type_=UTCDateTime),
                literal(0))
         .select_from(claimed))
         .returning(*SEGMENTS.c).cte("segment"))
     event = _event(claimed, "called", {
         "number": claimed.c.number, "counter": state.c.label,
-        "service": _of(SERVICES, claimed.c.service_id, SERVICES.c.code)}).cte("event")
+        "service": named_by_key(SERVICES, claimed.c.service_id, SERVICES.c.code)}).cte("event")
     return _with_document([state.c.office_id.label("counter_office_id"), state.c.active,
                            state.c.paused, state.c.busy_with, *told], state, claimed, segment) \
         .add_cte(event)
@@ -255,8 +255,8 @@ def action_statement(action: Action, by_token: bool, at_counter: bool = False,
                           .join(segment, segment.c.ticket_id == changed.c.id))
              .cte("acted"))
     fields = {"number": acted.c.number,
-              "counter": _of(COUNTERS, acted.c.counter_id, COUNTERS.c.label),
-              "service": _of(SERVICES, acted.c.service_id, SERVICES.c.code)}
+              "counter": named_by_key(COUNTERS, acted.c.counter_id, COUNTERS.c.label),
+              "service": named_by_key(SERVICES, acted.c.service_id, SERVICES.c.code)}
     event = _event(acted, action.kind,
                    {name: fields[name] for name in action.event_fields}).cte("event")
     return _with_document([target.c.id.label("found_id"), target.c.status.label("found_status"),

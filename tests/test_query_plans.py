@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 
 from admin.console import MY_CALLS_TODAY
+from api.documents import SEGMENTS_OF, TICKET_BY_ID, TICKET_BY_TOKEN
 from models import db
 from models.base import day_start
 from models.calling import CALL_NEXT_IN_ONE, CLAIM, COUNTER_STATE
@@ -357,6 +358,28 @@ def test_postgresql_actions_read_the_answers_names_by_key_without_hashing_tables
             cursor, execute = prepared(sql, statement.form(sql.dialect, given), given, name)
             root = json_plan(cursor, execute)
             hashed = [node for node, _ in plan_nodes(root["Plan"]) if node["Node Type"] == "Hash"]
+            assert not hashed, (name, root)
+            cursor.execute(f"DEALLOCATE {name}")
+        db.session.rollback()
+
+
+def test_postgresql_api_ticket_reads_look_names_up_by_key_without_hashing_tables(pg_app):
+    """The API's ticket document (GET /api/v1/tickets/{token}, a transfer's answer, and every
+    action's answer on SQLite) names the ticket's service and counter and each segment's
+    service, section, counter and staff member. Joined, a generic plan made without
+    statistics (the catalog tables are never analysed) hashed each whole table at every read;
+    looked up by key, each name reads one row."""
+    with pg_app.app_context():
+        for table in ("ticket", "visit_segment", "service", "section", "counter", "staff"):
+            without_statistics(db.session, table)
+        sql = Sql.of(db.session)
+        for name, statement, given in (("by_token", TICKET_BY_TOKEN, {"token": "any"}),
+                                       ("by_id", TICKET_BY_ID, {"ticket_id": 1}),
+                                       ("segments", SEGMENTS_OF, {"ticket_id": 1})):
+            cursor, execute = prepared(sql, statement.form(sql.dialect, given), given, name)
+            root = json_plan(cursor, execute)
+            hashed = [node for node, _ in plan_nodes(root["Plan"])
+                      if node["Node Type"] in ("Hash", "Hash Join", "Merge Join")]
             assert not hashed, (name, root)
             cursor.execute(f"DEALLOCATE {name}")
         db.session.rollback()
