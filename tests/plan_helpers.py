@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from psycopg.sql import Literal
@@ -56,18 +57,31 @@ def rows_read(nodes: Iterable[dict]) -> int:
                for node in nodes)
 
 
-def prepared(sql, form, given: dict, name: str) -> tuple:
-    """PREPARE `name` as a compiled form (models/sql.Prepared.form) on the Sql's connection,
-    typed by the values given: (cursor, the EXECUTE of it with those values). EXPLAIN EXECUTE
-    takes no bound parameters, so the values are written out as literals. With
-    plan_cache_mode = force_generic_plan its first EXECUTE makes the generic plan, which
-    later ones reuse. The caller runs DEALLOCATE `name` when done."""
+@contextmanager
+def prepared(sql, statement, given: dict, name: str) -> Iterator[tuple]:
+    """PREPARE `name` as the statement's compiled form (models/sql.Prepared.form) on the Sql's
+    connection, typed by the values given: yields (cursor, the EXECUTE of it with those
+    values), and DEALLOCATEs it after. EXPLAIN EXECUTE takes no bound parameters, so the
+    values are written out as literals. With plan_cache_mode = force_generic_plan its first
+    EXECUTE makes the generic plan, which later ones reuse."""
+    form = statement.form(sql.dialect, given)
     values = form.parameters(given)
     cursor = form.cursor(sql.raw)
     types = ", ".join(_TYPES[type(value)] for value in values)
     cursor.execute(f"PREPARE {name} ({types}) AS {form.native}")
     arguments = ", ".join(Literal(value).as_string(sql.raw) for value in values)
-    return cursor, f"EXECUTE {name}({arguments})"
+    yield cursor, f"EXECUTE {name}({arguments})"
+    cursor.execute(f"DEALLOCATE {name}")
+
+
+# The plan nodes that read a whole table to join it: a hash of it, or both sides sorted.
+WHOLE_TABLE_JOINS = ("Hash", "Hash Join", "Merge Join")
+
+
+def whole_table_joins(root: dict) -> list[dict]:
+    """The nodes of a plan (json_plan's root) that join by a hash or a merge."""
+    return [node for node, _ in plan_nodes(root["Plan"])
+            if node["Node Type"] in WHOLE_TABLE_JOINS]
 
 
 def without_statistics(session, table: str, *, generic: bool = True) -> None:

@@ -22,6 +22,7 @@ from tests.plan_helpers import (
     plan_nodes,
     prepared,
     rows_read,
+    whole_table_joins,
     without_statistics,
 )
 
@@ -196,9 +197,8 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         # The counter's two latest calls: one of each lane (tickets alternate).
         assert sql.first(COUNTER_STATE, given).recent_priority == 1
-        cursor, execute = prepared(sql, COUNTER_STATE.form(sql.dialect, given), given,
-                                   "counter_state")
-        root = json_plan(cursor, execute, analyze=True)
+        with prepared(sql, COUNTER_STATE, given, "counter_state") as (cursor, execute):
+            root = json_plan(cursor, execute, analyze=True)
         nodes = [node for node, _ in plan_nodes(root["Plan"])]
         segments = [node for node in nodes if node.get("Relation Name") == "visit_segment"]
         assert [node["Actual Rows"] * node["Actual Loops"] for node in segments] == [2], root
@@ -207,7 +207,6 @@ def test_postgresql_looks_up_only_the_latest_calls_tickets_whatever_the_statisti
         lookups = [node for node in nodes if node.get("Relation Name") == "ticket"
                    and "counter_id" not in node.get("Index Cond", "")]
         assert rows_read(lookups) <= 2, root
-        cursor.execute("DEALLOCATE counter_state")
         db.session.rollback()
 
 
@@ -227,14 +226,13 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
         sql = Sql.of(db.session)
         given = {"counter_id": 1, "day_start": day_start(day), "ratio": 2}
         assert sql.first(COUNTER_STATE, given).busy_with is None
-        cursor, execute = prepared(sql, COUNTER_STATE.form(sql.dialect, given), given, "held")
-        root = json_plan(cursor, execute)
+        with prepared(sql, COUNTER_STATE, given, "held") as (cursor, execute):
+            root = json_plan(cursor, execute)
         probes = [node for node, _ in plan_nodes(root["Plan"])
                   if node.get("Relation Name") == "ticket" and "counter_id" in
                   node.get("Index Cond", node.get("Recheck Cond", ""))]
         assert [(node["Node Type"], node.get("Index Name")) for node in probes] == \
             [("Index Scan", "ux_ticket_counter_active")], root
-        cursor.execute("DEALLOCATE held")
         db.session.rollback()
 
 
@@ -255,18 +253,17 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
         given = {"office_id": service.office_id, "prefix": service.ticket_prefix, "day": day,
                  "token": "ahead-new", "service_id": service.id, "priority_reason": None,
                  "now": now, "key": None, "code": "REG-BIRTH", "created_at": now}
-        cursor, execute = prepared(sql, ISSUE_IN_ONE_STATEMENT.form(sql.dialect, given), given,
-                                   "ahead")
-        json_plan(cursor, execute)  # the generic plan, made while the day is empty
-        # Five of the service waiting, 2,000 of it served, 1,000 of another service waiting.
-        insert_tickets(db.session, (
-            "SELECT s.office_id, 'ahead-' || s.code || g, :day, substr(s.code, 5, 1) || g, "
-            "s.id, s.id, "
-            "CASE WHEN g <= 5 OR s.code = 'REG-DEATH' THEN 'waiting' ELSE 'finished' END, "
-            "now(), now(), false FROM service AS s, generate_series(1, "
-            "CASE WHEN s.code = 'REG-BIRTH' THEN 2005 ELSE 1000 END) AS g "
-            "WHERE s.code IN ('REG-BIRTH', 'REG-DEATH')"), {"day": day})
-        root = json_plan(cursor, execute, analyze=True)
+        with prepared(sql, ISSUE_IN_ONE_STATEMENT, given, "ahead") as (cursor, execute):
+            json_plan(cursor, execute)  # the generic plan, made while the day is empty
+            # Five of the service waiting, 2,000 of it served, 1,000 of another waiting.
+            insert_tickets(db.session, (
+                "SELECT s.office_id, 'ahead-' || s.code || g, :day, substr(s.code, 5, 1) || g, "
+                "s.id, s.id, "
+                "CASE WHEN g <= 5 OR s.code = 'REG-DEATH' THEN 'waiting' ELSE 'finished' END, "
+                "now(), now(), false FROM service AS s, generate_series(1, "
+                "CASE WHEN s.code = 'REG-BIRTH' THEN 2005 ELSE 1000 END) AS g "
+                "WHERE s.code IN ('REG-BIRTH', 'REG-DEATH')"), {"day": day})
+            root = json_plan(cursor, execute, analyze=True)
         counted = [node for node, _ in plan_nodes(root["Plan"])
                    if node.get("Relation Name") == "ticket" and node.get("Alias") == "w"]
         assert len(counted) == 1 and counted[0]["Actual Rows"] == 5, root
@@ -274,7 +271,6 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
         # itself tells what the scan walks.)
         assert counted[0].get("Index Name") == "ix_ticket_waiting", root
         assert rows_read(counted) <= 5, root
-        cursor.execute("DEALLOCATE ahead")
         db.session.rollback()
 
 
@@ -303,9 +299,8 @@ def test_postgresql_reads_the_priority_lane_from_its_waiting_tickets_alone(pg_ap
         given = {"counter_id": desk, "at_counter": desk, "at_office": office, "day": day,
                  "day_start": day_start(day), "ratio": 2, "now": now, "created_at": now,
                  "staff_id": None}
-        cursor, execute = prepared(
-            sql, CALL_NEXT_IN_ONE[True, False].form(sql.dialect, given), given, "lanes")
-        root = json_plan(cursor, execute, analyze=True, buffers=True)
+        with prepared(sql, CALL_NEXT_IN_ONE[True, False], given, "lanes") as (cursor, execute):
+            root = json_plan(cursor, execute, analyze=True, buffers=True)
         probes = [node for node, _ in plan_nodes(root["Plan"])
                   if node.get("Relation Name") == "ticket" and node["Node Type"] != "ModifyTable"
                   and node.get("Index Name") not in ("pk_ticket", "ux_ticket_counter_active")
@@ -315,7 +310,6 @@ def test_postgresql_reads_the_priority_lane_from_its_waiting_tickets_alone(pg_ap
         assert len(probes) == 2 and probes[1]["Actual Rows"] >= 1, root
         pages = [node["Shared Hit Blocks"] + node["Shared Read Blocks"] for node in probes]
         assert max(pages) <= 3, (pages, root)
-        cursor.execute("DEALLOCATE lanes")
         db.session.rollback()
 
 
@@ -355,11 +349,9 @@ def test_postgresql_actions_read_the_answers_names_by_key_without_hashing_tables
                  "staff_id": None, "token": "any", "token_hash": "any"}
         for name, statement in (("call", CALL_NEXT_IN_ONE[True, False]),
                                 ("finish", ONE_STATEMENT["finish", True, True])):
-            cursor, execute = prepared(sql, statement.form(sql.dialect, given), given, name)
-            root = json_plan(cursor, execute)
-            hashed = [node for node, _ in plan_nodes(root["Plan"]) if node["Node Type"] == "Hash"]
-            assert not hashed, (name, root)
-            cursor.execute(f"DEALLOCATE {name}")
+            with prepared(sql, statement, given, name) as (cursor, execute):
+                root = json_plan(cursor, execute)
+            assert not whole_table_joins(root), (name, root)
         db.session.rollback()
 
 
@@ -376,10 +368,7 @@ def test_postgresql_api_ticket_reads_look_names_up_by_key_without_hashing_tables
         for name, statement, given in (("by_token", TICKET_BY_TOKEN, {"token": "any"}),
                                        ("by_id", TICKET_BY_ID, {"ticket_id": 1}),
                                        ("segments", SEGMENTS_OF, {"ticket_id": 1})):
-            cursor, execute = prepared(sql, statement.form(sql.dialect, given), given, name)
-            root = json_plan(cursor, execute)
-            hashed = [node for node, _ in plan_nodes(root["Plan"])
-                      if node["Node Type"] in ("Hash", "Hash Join", "Merge Join")]
-            assert not hashed, (name, root)
-            cursor.execute(f"DEALLOCATE {name}")
+            with prepared(sql, statement, given, name) as (cursor, execute):
+                root = json_plan(cursor, execute)
+            assert not whole_table_joins(root), (name, root)
         db.session.rollback()
