@@ -14,11 +14,11 @@ from cli.staff import DEMO_STAFF, create_demo_staff
 from config import DEMO_CATALOG
 from models import audit, db
 from models.catalog_io import (
-    CatalogError,
     apply_catalog,
     known_section_codes,
     parse_catalog,
 )
+from models.catalog_problems import CatalogError
 from models.schema import upgrade_database
 from models.staff import ensure_demo_counters
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from models.base import now_utc
 from models.catalog import Office, RequiredDocument, Section, Service, ServiceStep
 from models.catalog_export import service_json
-from models.catalog_io import CatalogError, CatalogProblem, known_section_codes, parse_catalog
+from models.catalog_io import known_section_codes, parse_catalog
+from models.catalog_problems import CatalogError, CatalogProblem
 from models.queue import Ticket, TicketStatus
 from models.tickets import business_day
 

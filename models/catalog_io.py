@@ -24,26 +24,11 @@ from models.catalog import (
     ServiceStep,
     StepKind,
 )
+from models.catalog_problems import CatalogError, CatalogProblem, FieldReader
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 PREFIX_RE = re.compile(r"^[A-Z]{1,2}$")
 CHANNELS = {"walk_in", "bma_oss"}
-
-
-@dataclass
-class CatalogProblem:
-    row: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.row}: field '{self.field}': {self.message}"
-
-
-class CatalogError(ValueError):
-    def __init__(self, problems: list[CatalogProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 @dataclass
@@ -53,69 +38,6 @@ class ImportReport:
     services_created: int = 0
     services_updated: int = 0
     codes: list[str] = field(default_factory=list)
-
-
-class _Reader:
-    """Pulls typed values out of one JSON object, recording problems instead of raising."""
-
-    def __init__(self, data: Any, row: str, problems: list[CatalogProblem], prefix: str = ""):
-        self.data = data if isinstance(data, dict) else {}
-        self.row = row
-        self.problems = problems
-        self.prefix = prefix
-        if not isinstance(data, dict):
-            self.problem("", f"must be an object, got {_kind(data)}")
-
-    def problem(self, name: str, message: str) -> None:
-        self.problems.append(CatalogProblem(self.row, f"{self.prefix}{name}" or "(row)", message))
-
-    def text(self, name: str, *, required: bool = False, max_len: int = 4000) -> str:
-        value = self.data.get(name)
-        if value is None:
-            if required:
-                self.problem(name, "is required")
-            return ""
-        if not isinstance(value, str):
-            self.problem(name, f"must be text, got {_kind(value)}")
-            return ""
-        value = value.strip()
-        if required and not value:
-            self.problem(name, "must not be empty")
-        if len(value) > max_len:
-            self.problem(name, f"is longer than {max_len} characters")
-        return value
-
-    def whole(self, name: str, *, minimum: int = 0, nullable: bool = False) -> int | None:
-        value = self.data.get(name)
-        if value is None:
-            if not nullable:
-                self.problem(name, "is required")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem(name, f"must be a whole number ≥ {minimum}, got {value!r}")
-            return None
-        return value
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.data.get(name, default)
-        if not isinstance(value, bool):
-            self.problem(name, f"must be true or false, got {value!r}")
-            return default
-        return value
-
-    def choice(self, name: str, allowed: type[StepKind] | type[DocumentKind]) -> Any:
-        value = self.data.get(name)
-        try:
-            return allowed(value)
-        except ValueError:
-            names = ", ".join(m.value for m in allowed)
-            self.problem(name, f"must be one of {names}, got {value!r}")
-            return None
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false",
-            type(None): "null"}.get(type(value), "a number")
 
 
 @dataclass
@@ -182,14 +104,14 @@ def _row_name(kind: str, index: int, raw: Any) -> tuple[str, str]:
     return "", f"{kind} #{index + 1}"
 
 
-def _parse_code(r: _Reader, max_len: int = 40) -> str:
+def _parse_code(r: FieldReader, max_len: int = 40) -> str:
     code = r.text("code", required=True, max_len=max_len)
     if code and not CODE_RE.match(code):
         r.problem("code", f"must be capital letters, digits, '-' or '_', got {code!r}")
     return code
 
 
-def _parse_prefix(r: _Reader, name: str) -> str | None:
+def _parse_prefix(r: FieldReader, name: str) -> str | None:
     value = r.data.get(name)
     if value is None:
         return None
@@ -201,7 +123,7 @@ def _parse_prefix(r: _Reader, name: str) -> str | None:
 
 def _parse_section(index: int, raw: Any, problems: list[CatalogProblem]) -> _SectionRow:
     code, row = _row_name("section", index, raw)
-    r = _Reader(raw, row, problems)
+    r = FieldReader(raw, row, problems)
     code = _parse_code(r, max_len=32) or code
     values = {
         "name_th": r.text("name_th", required=True, max_len=200),
@@ -215,7 +137,7 @@ def _parse_section(index: int, raw: Any, problems: list[CatalogProblem]) -> _Sec
     return _SectionRow(code=code, values=values)
 
 
-def _parse_fee(r: _Reader) -> Decimal | None:
+def _parse_fee(r: FieldReader) -> Decimal | None:
     value = r.data.get("fee_baht")
     if value is None:
         return None
@@ -237,7 +159,7 @@ def _parse_service(
     index: int, raw: Any, section_codes: set[str], problems: list[CatalogProblem]
 ) -> _ServiceRow:
     code, row = _row_name("service", index, raw)
-    r = _Reader(raw, row, problems)
+    r = FieldReader(raw, row, problems)
     code = _parse_code(r) or code
     section_code = r.text("section", required=True)
     if section_code and section_code not in section_codes:
@@ -280,7 +202,7 @@ def _parse_service(
     return _ServiceRow(code, section_code, values, steps, documents)
 
 
-def _parse_list(r: _Reader, name: str, parse_item, *, required: bool = False) -> list:
+def _parse_list(r: FieldReader, name: str, parse_item, *, required: bool = False) -> list:
     items = r.data.get(name, [] if not required else None)
     if not isinstance(items, list):
         r.problem(name, "is required and must be a list" if required else "must be a list")
@@ -290,8 +212,8 @@ def _parse_list(r: _Reader, name: str, parse_item, *, required: bool = False) ->
     return [parse_item(i, item) for i, item in enumerate(items)]
 
 
-def _parse_step(r: _Reader, i: int, raw: Any, section_codes: set[str]) -> dict[str, Any]:
-    s = _Reader(raw, r.row, r.problems, prefix=f"steps[{i}].")
+def _parse_step(r: FieldReader, i: int, raw: Any, section_codes: set[str]) -> dict[str, Any]:
+    s = FieldReader(raw, r.row, r.problems, prefix=f"steps[{i}].")
     days = s.whole("days", minimum=1, nullable=True)
     minutes = None
     if days is None:
@@ -311,8 +233,8 @@ def _parse_step(r: _Reader, i: int, raw: Any, section_codes: set[str]) -> dict[s
     }
 
 
-def _parse_document(r: _Reader, i: int, raw: Any) -> dict[str, Any]:
-    d = _Reader(raw, r.row, r.problems, prefix=f"documents[{i}].")
+def _parse_document(r: FieldReader, i: int, raw: Any) -> dict[str, Any]:
+    d = FieldReader(raw, r.row, r.problems, prefix=f"documents[{i}].")
     return {
         "position": i + 1,
         "name_th": d.text("name_th", required=True, max_len=300),

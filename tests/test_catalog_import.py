@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from config import DEMO_CATALOG
 from models import DocumentKind, RequiredDocument, Section, Service, ServiceStep, db
-from models.catalog_io import CatalogError, apply_catalog, known_section_codes, parse_catalog
+from models.catalog_io import apply_catalog, known_section_codes, parse_catalog
+from models.catalog_problems import CatalogError
 from web.office import current_office
 
 DEMO = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))

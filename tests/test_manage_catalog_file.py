@@ -14,7 +14,8 @@ from admin.manage.problems import thai_message
 from app import create_app
 from config import DEMO_CATALOG, TestConfig
 from models import Service, db
-from models.catalog_io import CatalogError, parse_catalog
+from models.catalog_io import parse_catalog
+from models.catalog_problems import CatalogError
 from tests.manage_helpers import (
     MANAGE,
     admin_client,

@@ -22,7 +22,7 @@ from models import Section, db
 from models.base import begin_write
 from models.catalog_edit import move_section, save_section
 from models.catalog_export import section_json
-from models.catalog_io import CatalogError
+from models.catalog_problems import CatalogError
 from web.office import current_office
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")

@@ -12,7 +12,8 @@ from admin.manage.problems import Problem, told
 from models import db
 from models.base import begin_write, local, now_utc
 from models.catalog_export import export_catalog
-from models.catalog_io import CatalogError, apply_catalog, known_section_codes, parse_catalog
+from models.catalog_io import apply_catalog, known_section_codes, parse_catalog
+from models.catalog_problems import CatalogError
 from web.office import current_office
 
 bp = Blueprint("catalog_file", __name__, url_prefix="/catalog-file")

@@ -23,7 +23,7 @@ from models import RequiredDocument, Service, ServiceStep, db
 from models.base import begin_write
 from models.catalog_edit import ItemKind, delete_item, move_item, save_item
 from models.catalog_export import document_json, step_json
-from models.catalog_io import CatalogError
+from models.catalog_problems import CatalogError
 from web.office import current_office
 
 bp = Blueprint("items", __name__, url_prefix="/services/<int:service_id>")

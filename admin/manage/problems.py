@@ -1,4 +1,4 @@
-"""Catalog problems (models.catalog_io, English for the CLI) told in Thai and English on screen.
+"""Catalog problems (models.catalog_problems, English for the CLI) in Thai and English on screen.
 
 Each message of the catalog rules has a Thai counterpart here; the row and field names stay as
 they are in the file, so an admin can find them in the JSON.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models.catalog_io import CatalogProblem
+from models.catalog_problems import CatalogProblem
 
 _GOT = r"(?:, got (?P<got>.+))?"
 # (English pattern matching the whole message, Thai template); {got}, {n} and {what} come

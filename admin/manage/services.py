@@ -21,7 +21,7 @@ from models import Service, db
 from models.base import begin_write
 from models.catalog_edit import ServiceBusyError, save_service, set_service_active
 from models.catalog_export import service_json
-from models.catalog_io import CatalogError
+from models.catalog_problems import CatalogError
 from web.office import current_office
 
 bp = Blueprint("services", __name__, url_prefix="/services")
