@@ -55,7 +55,11 @@ def role_required(*roles: Role) -> Callable:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """The page to go on to after signing in: a path of this site, else the counters. Browsers
+    read a backslash as a slash and drop tabs and newlines, so "/\\host" or "/<tab>/host"
+    would lead to another site."""
+    if target and target.startswith("/") and not target.startswith("//") \
+            and "\\" not in target and all(ord(char) >= 32 for char in target):
         return target
     return url_for("console.choose")
 

@@ -9,7 +9,11 @@ Deactivated staff are locked out at once: see test_console.py
 from __future__ import annotations
 
 import base64
+import html
+import re
+from urllib.parse import quote
 
+import pytest
 from sqlalchemy import select
 
 from app import create_app
@@ -17,7 +21,7 @@ from config import TestConfig
 from kiosk.rating_rules import kiosk_reference
 from models import Staff, db
 from tests.queue_helpers import issue
-from tests.staff_helpers import add_staff, sign_in
+from tests.staff_helpers import PASSWORD, add_staff, csrf, sign_in
 from tests.visit_helpers import served_visit
 
 
@@ -173,3 +177,43 @@ def test_status_and_rating_pages_show_one_visit_only(app, client):
     for other in (waiting_mine.number, waiting_mine.token, mine.number, theirs.number,
                   my_staff, their_staff):
         assert other not in waiting_page, other
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\\/evil.example",
+                                    "https://evil.example/", "/\t/evil.example", "/\n/evil"])
+def test_signing_in_never_sends_the_browser_to_another_site(app, client, target):
+    """Browsers read a backslash as a slash, and drop tabs and newlines from a URL: each of
+    these would have led off the site after signing in."""
+    add_staff(app, "clerk")
+    answer = client.post(f"/staff/sign-in?next={quote(target)}", data={
+        "csrf_token": csrf(client), "username": "clerk", "password": PASSWORD, "next": target})
+    assert answer.status_code == 303
+    location = answer.headers["Location"]
+    assert location == "/staff/console/", location
+
+
+def test_signing_in_goes_on_to_the_page_asked_for(app, client):
+    add_staff(app, "clerk")
+    answer = client.post("/staff/sign-in", data={
+        "csrf_token": csrf(client), "username": "clerk", "password": PASSWORD,
+        "next": "/staff/console/?x=1"})
+    assert answer.headers["Location"] == "/staff/console/?x=1"
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "code=x", "lang=en&_external=1",
+                                   "_scheme=javascript", "view_args=1", "values=1"])
+@pytest.mark.parametrize("path", ["/", "/services/REG-BIRTH", "/no-such-page"])
+def test_any_query_string_leaves_the_language_links_working(client, path, query):
+    """The language switch repeats the page's query: names that url_for() takes as its own
+    arguments (endpoint, the route's code, _external...) used to raise, on the page and on
+    its error page."""
+    answer = client.get(f"{path}?{query}")
+    assert answer.status_code in (200, 404), answer.status_code
+    page = answer.get_data(as_text=True)
+    links = re.findall(r'hreflang="(th|en)"|href="([^"]*)"[^>]*hreflang', page)
+    switch = re.findall(r'<a href="([^"]*)" lang="(?:th|en)" hreflang', page)
+    assert len(switch) == 2 and links, page[:500]
+    for href in switch:
+        href = html.unescape(href)
+        assert href.startswith(path if answer.status_code == 200 else "/"), href
+        assert "javascript" not in href.split("?")[0] and "//" not in href, href

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, request, session, url_for
 from markupsafe import Markup, escape
@@ -65,10 +66,13 @@ def fee_text(service: Any, lang: str | None = None) -> str:
 
 
 def url_with_lang(lang: str) -> str:
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [lang]
-    endpoint = request.endpoint or "catalog.home"
-    return url_for(endpoint, **(request.view_args or {}), **args)
+    """This page in `lang`: its path and query, with lang set. Built from the request's own
+    path, not url_for(): a query may hold any name, url_for's own arguments (endpoint,
+    _external) and the route's included. A page that does not exist links to the home page."""
+    if request.url_rule is None:
+        return url_for("catalog.home", lang=lang)
+    query = [(name, value) for name, value in request.args.items(multi=True) if name != "lang"]
+    return f"{request.script_root}{quote(request.path)}?{urlencode([*query, ('lang', lang)])}"
 
 
 def _select_language() -> None:
