@@ -57,7 +57,10 @@ def _give_back_connection(error: BaseException | None) -> None:
 
 
 def json_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested past the parser's depth: as malformed as any other
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "malformed", "The body must be a JSON object")
     return body

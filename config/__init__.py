@@ -64,6 +64,8 @@ class Config:
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY") or None
     # None means "instance/khiu.db", resolved in create_app once the instance path is known.
     SQLALCHEMY_DATABASE_URI: str | None = os.environ.get("DATABASE_URL") or None
+    # The largest request body read (413 past it): a catalog file upload (5 MB) and its form.
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     PRINTER_URL = os.environ.get("PRINTER_URL", "preview")
     # Where PRINTER_URL=preview writes tickets (PNG + ESC/POS .bin); default instance/printouts.
     PRINT_PREVIEW_DIR = os.environ.get("PRINT_PREVIEW_DIR", "")

@@ -67,6 +67,24 @@ def test_bad_ticket_requests_get_json_errors(client, payload, status, error):
     assert response.get_json()["error"] == error and response.get_json()["message"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/tickets", "/api/v1/tickets/any/rating"])
+def test_json_nested_past_the_parsers_depth_is_malformed_not_a_server_error(client, path):
+    response = client.post(path, data="[" * 5000, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"] == "malformed"
+
+
+def test_a_body_past_the_size_limit_is_refused_before_it_is_read(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit and limit <= 8 * 1024 * 1024
+    response = client.post("/api/v1/tickets", data=b"{" + b" " * limit + b"}",
+                           content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["error"] == "too_large"
+    page = client.post("/complaints/", data={"text": "x" * (limit + 1)})
+    assert page.status_code == 413
+    text = page.get_data(as_text=True)
+    assert "ยาวเกินไป" in text and "too long" in text.lower()
+
+
 def test_unknown_ticket_and_unknown_route_are_json_404(client):
     assert client.get("/api/v1/tickets/nope").get_json()["error"] == "unknown_ticket"
     missing = client.get("/api/v1/nothing-here")
