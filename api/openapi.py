@@ -59,7 +59,11 @@ SPEC = {
                 "schema": _ref("NewTicket")}}},
             "responses": {"201": _json(_ref("IssuedTicket"), "Issued"),
                           "200": _json(_ref("IssuedTicket"), "Issued before with this key"),
-                          "400": ERROR, "404": ERROR, "409": ERROR, "422": ERROR}}},
+                          "400": ERROR, "404": ERROR,
+                          "409": _json(_ref("Error"), "office_closed, or "
+                                       "idempotency_key_reused (the key was given for a "
+                                       "ticket of another service)"),
+                          "422": ERROR}}},
         "/api/v1/tickets/{token}": {"get": {
             "summary": "A ticket's status and the segments of its visit",
             "parameters": [TOKEN],

@@ -223,8 +223,11 @@ def create_ticket():
         ticket = issue(sql, office_id, service, priority_reason=reason, idempotency_key=key)
     created = isinstance(ticket, NewTicket)
     with transaction() as sql:
-        data = ticket_json(sql, ticket if created else ticket_row_by_id(sql, ticket),
-                           brief=True)
+        row = ticket if created else ticket_row_by_id(sql, ticket)
+        if not created and row.first_service_id != service.id:
+            raise ApiError(409, "idempotency_key_reused",
+                           "This idempotency_key was given for a ticket of another service")
+        data = ticket_json(sql, row, brief=True)
     # 200: a retry of a ticket already issued
     return jsonify(data), 201 if created else 200
 

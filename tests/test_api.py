@@ -48,6 +48,21 @@ def test_issue_a_ticket_and_retry_with_the_same_key(client):
     assert status["segments"] == [] and status["number"] == "A001"
 
 
+def test_a_key_used_for_another_service_is_a_conflict_not_the_other_ticket(client):
+    """A retry repeats its request: the same key with another service is a client's mistake
+    (a key reused), answered 409, and issues nothing."""
+    first = new_ticket(client, idempotency_key="kiosk-3-0042")
+    assert first.status_code == 201
+    other = client.post("/api/v1/tickets", json={"service": "PW-BUILD",
+                                                 "idempotency_key": "kiosk-3-0042"})
+    assert other.status_code == 409
+    assert other.get_json()["error"] == "idempotency_key_reused"
+    waiting = {s["code"]: s["waiting"] for s in client.get("/api/v1/services").get_json()}
+    assert waiting["PW-BUILD"] == 0 and waiting["REG-BIRTH"] == 1
+    again = new_ticket(client, idempotency_key="kiosk-3-0042")
+    assert again.status_code == 200 and again.get_json()["token"] == first.get_json()["token"]
+
+
 @pytest.mark.parametrize(("payload", "status", "error"), [
     (None, 400, "malformed"),
     ([1, 2], 400, "malformed"),
