@@ -29,7 +29,8 @@ _TICKET = (
     select(TICKETS.c.id, TICKETS.c.office_id, TICKETS.c.token, TICKETS.c.number,
            TICKETS.c.status, TICKETS.c.priority_reason, TICKETS.c.business_day,
            TICKETS.c.queued_at, TICKETS.c.to_front, TICKETS.c.service_id,
-           TICKETS.c.first_service_id, SERVICES.c.code.label("service_code"), COUNTERS.c.label.label("counter_label"))
+           TICKETS.c.first_service_id, SERVICES.c.code.label("service_code"),
+           COUNTERS.c.label.label("counter_label"))
     .select_from(TICKETS.join(SERVICES, SERVICES.c.id == TICKETS.c.service_id)
                  .outerjoin(COUNTERS, COUNTERS.c.id == TICKETS.c.counter_id)))
 TICKET_BY_ID = Prepared(_TICKET.where(TICKETS.c.id == bindparam("ticket_id")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -12,6 +14,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from kiosk.catalog import find_service
 from kiosk.printing.jobs import new_print_job, run_print_job
@@ -22,6 +25,7 @@ from models.tickets import QueueError, issue_ticket, ticket_by_token
 from web.errors import error_page
 from web.office import current_office, office_open, opening_hours
 
+log = logging.getLogger("khiu.printing")
 bp = Blueprint("tickets", __name__)
 
 
@@ -61,7 +65,12 @@ def take(code: str):
     job = new_print_job(ticket) if created else None
     db.session.commit()
     if job is not None:
-        run_print_job(job)
+        job_id = job.id
+        try:
+            run_print_job(job)
+        except OperationalError:  # the outcome not written (database busy): the job stays
+            db.session.rollback()  # pending in the staff list; the ticket stands
+            log.exception("the outcome of print job %s was not recorded", job_id)
     return redirect(url_for("tickets.issued", token=ticket.token), code=303)
 
 

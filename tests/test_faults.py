@@ -144,3 +144,39 @@ def test_a_held_lock_is_a_retryable_503_and_writes_nothing(app):
         for ticket in tickets:  # each with its "issued" event: no half-written visit
             assert db.session.scalar(select(func.count()).select_from(QueueEvent)
                                      .where(QueueEvent.ticket_id == ticket.id)) == 1
+
+
+def test_a_fault_of_the_printers_driver_still_shows_the_ticket_and_records_the_failure(
+        app, monkeypatch):
+    """Not only a printer that is off: any error on the way to the paper (the driver, the
+    rendering) comes after the ticket was committed, so the citizen still gets it on screen
+    and the job is recorded as failed, for staff to reprint."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("driver fault")
+
+    monkeypatch.setattr("kiosk.printing.jobs.print_ticket", broken)
+    kiosk = app.test_client()
+    number, page = issued_number(kiosk, take(kiosk))
+    assert number == "A001"
+    assert "เครื่องพิมพ์บัตรคิวขัดข้อง" in page and "The ticket printer is not working" in page
+    with app.app_context():
+        [job] = db.session.scalars(select(PrintJob)).all()
+        assert job.status == PrintStatus.FAILED and "driver fault" in job.error
+
+
+def test_a_print_outcome_the_database_cannot_take_still_shows_the_ticket(app, monkeypatch):
+    """The database busy when the print's outcome is written: the ticket, committed before,
+    is still shown; the job stays pending in the staff list."""
+    from sqlalchemy.exc import OperationalError
+
+    def busy(session):
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked"))
+
+    monkeypatch.setattr("kiosk.printing.jobs.begin_write", busy)
+    kiosk = app.test_client()
+    number, page = issued_number(kiosk, take(kiosk))
+    assert number == "A001"
+    with app.app_context():
+        [job] = db.session.scalars(select(PrintJob)).all()
+        assert job.status == PrintStatus.PENDING
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1

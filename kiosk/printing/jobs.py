@@ -45,14 +45,16 @@ def new_print_job(ticket: Ticket) -> PrintJob:
 
 
 def run_print_job(job: PrintJob) -> PrintJob:
-    """Send a committed job to its printer and commit the outcome. Never raises a printer fault."""
+    """Send a committed job to its printer and commit the outcome. Never raises a fault of the
+    printer or of the way to it; the database may (busy) when the outcome is written."""
     ticket = job.ticket
     name = f"{ticket.business_day:%Y%m%d}-{ticket.number}-{job.id}"
     try:
         printer = open_printer(job.printer_url, preview_dir())
         destination = print_ticket(printer, slip_for(ticket), name)
-    except (PrinterError, ValueError, OSError) as exc:
-        log.warning("ticket %s did not print: %s", ticket.number, exc)
+    except Exception as exc:  # off, out of paper, or a fault of the driver or the rendering
+        expected = isinstance(exc, PrinterError | OSError)
+        log.warning("ticket %s did not print: %s", ticket.number, exc, exc_info=not expected)
         status, destination, error = PrintStatus.FAILED, "", str(exc)[:2000]
     else:
         status, error = PrintStatus.PRINTED, ""
