@@ -43,7 +43,7 @@ def test_board_shows_and_announces_every_call_in_order(app, live_server, browser
         "n => document.querySelector('.tile[data-counter=\"1\"] .tile-number').textContent === n",
         arg=first, timeout=3_000)
     page.wait_for_selector("#call-flash:not([hidden])", timeout=3_000)
-    assert page.locator("#call-flash").inner_text() == f"{first} → ช่อง 1"
+    assert page.locator("#call-flash").inner_text() == f"{first} → ช่อง Counter 1"
     page.screenshot(path=str(artifacts / "02-first-call.png"))
 
     # Two calls in quick succession queue behind the first announcement; none is cut or lost.
@@ -56,6 +56,13 @@ def test_board_shows_and_announces_every_call_in_order(app, live_server, browser
         ticket = db.session.scalar(select(Ticket).where(Ticket.number == first))
         finish(db.session, ticket)
         db.session.commit()
+    page.evaluate("""() => {
+        const box = document.getElementById('call-flash');
+        window.flashLog = [];
+        new MutationObserver(() => window.flashLog.push(
+            [performance.now(), box.hidden, box.textContent])).observe(
+            box, {attributes: true, childList: true, characterData: true, subtree: true});
+    }""")
     second = finish_first(app, "2")
     third = finish_first(app, "3")
     page.wait_for_function("() => document.getElementById('board').dataset.announced === '3'",
@@ -63,5 +70,17 @@ def test_board_shows_and_announces_every_call_in_order(app, live_server, browser
     calls = page.locator(".last-calls .call-number").all_inner_texts()
     assert calls[:3] == [third, second, first]
     page.screenshot(path=str(artifacts / "03-three-calls.png"))
+    # Each queued call keeps the flash on screen until the next one takes it over: an
+    # earlier call's timer used to hide a later call's flash a second into its turn (the
+    # board's only sign of the call where there is no Thai voice).
+    page.wait_for_selector("#call-flash[hidden]", state="attached", timeout=10_000)
+    log = page.evaluate("window.flashLog")
+    shown = [(at, text) for at, hidden, text in log if not hidden]
+    hidden_at = [at for at, hidden, _ in log if hidden]
+    starts = {text: min(at for at, t in shown if t == text)
+              for text in (f"{second} → ช่อง Counter 2", f"{third} → ช่อง Counter 3")}
+    begin, last = sorted(starts.values())
+    assert not [at for at in hidden_at if begin < at < last], log
+    assert min(at for at in hidden_at if at > last) - last >= 3_000, log
     assert errors == []
     context.close()

@@ -58,7 +58,7 @@ class Board:
         page = self.page
         expect(page.locator(f'.tile[data-counter="{counter}"] .tile-number')).to_have_text(number)
         expect(page.locator(".last-calls li")).to_have_text(
-            [f"{n} → ช่อง {c}" for n, c in self.calls])
+            [f"{n} → ช่อง Counter {c}" for n, c in self.calls])
 
     def expect_all_announced(self) -> None:
         # Each call is chimed and spoken in turn (a few seconds each); none may be dropped.

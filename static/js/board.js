@@ -52,15 +52,23 @@
     });
   }
 
+  // One flash at a time: a new call takes it over, and it hides 4 s after the latest call.
+  var flashTimer = null;
+  var flashTile = null;
+
   function flash(call) {
-    flashBox.textContent = call.number + " → ช่อง " + call.counter;
+    flashBox.textContent = call.number + " → ช่อง Counter " + call.counter;
     flashBox.hidden = false;
-    var tile = document.querySelector('.tile[data-counter="' + call.counter + '"]');
-    if (tile) { tile.classList.add("flash"); }
-    setTimeout(function () {
+    if (flashTile) { flashTile.classList.remove("flash"); }
+    flashTile = document.querySelector('.tile[data-counter="' + call.counter + '"]');
+    if (flashTile) { flashTile.classList.add("flash"); }
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () {
       flashBox.hidden = true;
+      // The tiles may have been redrawn since: take the counter's tile as it is now.
       var current = document.querySelector('.tile[data-counter="' + call.counter + '"]');
       if (current) { current.classList.remove("flash"); }
+      flashTile = null;
     }, 4000);
   }
 
