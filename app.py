@@ -19,7 +19,7 @@ from config import Config, instance_secret_key
 from kiosk.printing import raqm_available
 from models import db
 from models.hours import parse_hours
-from web import assets, errors, i18n, qr, security, thaitime
+from web import assets, errors, i18n, qr, routing, security, thaitime
 
 log = logging.getLogger("khiu")
 htmx = HTMX()
@@ -46,6 +46,7 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
         log.warning("Pillow has no RAQM layout: Thai tone marks on printed tickets may not "
                     "stack correctly (install a Pillow build with libraqm)")
 
+    routing.init_app(app)
     db.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)

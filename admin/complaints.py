@@ -30,6 +30,7 @@ from models.complaints import (
     ComplaintStatus,
 )
 from web.office import current_office
+from web.routing import page_number
 
 bp = Blueprint("complaints_staff", __name__, url_prefix="/staff/complaints")
 
@@ -58,7 +59,7 @@ def index():
     filters = {"status": _enum_arg("status", ComplaintStatus),
                "category": _enum_arg("category", ComplaintCategory),
                "overdue": request.args.get("overdue") == "1"}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     query = staff_complaints(office, now=now, **filters)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(

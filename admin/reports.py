@@ -32,6 +32,7 @@ from models.tickets import business_day
 from web.i18n import current_lang
 from web.office import current_office
 from web.rollup import roll_up_closed_days
+from web.routing import page_number
 
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 
@@ -88,10 +89,6 @@ def visible_section(section_id: int) -> Section:
 
 def min_ratings() -> int:
     return current_app.config["MIN_RATINGS_TO_COMPARE"]
-
-
-def page_number() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 def link(**args) -> str:

@@ -18,7 +18,6 @@ from models.bearer import MAX_TOKEN_LENGTH, Bearer, may_act
 from models.calling import claim_next
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, transfer
 from models.estimates import eta_minutes, waiting_count
-from models.refusals import UnknownCounter
 from models.sql import Sql
 from models.staff import staff_for_token
 from models.tickets import (
@@ -34,7 +33,6 @@ from web.office import current_office_id, hours_as_stored
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 bp.register_error_handler(QueueError, queue_error_as_json)
-MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite's own limit is higher
 
 
 def transaction(*, write: bool = False, one_statement: bool = False):
@@ -250,8 +248,6 @@ def call(counter_id: int):
         staff = acting_staff(sql)
         office_id = current_office_id(sql)
     with refusals_after_the_token(staff):
-        if counter_id > MAX_ID:  # unknown, not an overflow in the driver
-            raise UnknownCounter(counter_id)
         finishing = _ticket_to_finish()
         if finishing is not None:
             with transaction(write=True, one_statement=True) as sql:

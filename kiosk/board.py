@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, current_app, render_template, stream_with_context
 from sqlalchemy import bindparam, select
 
 from kiosk.announce import call_speech
@@ -11,6 +11,7 @@ from models import Counter, QueueEvent, Ticket, TicketStatus, db
 from models.base import day_start, now_utc
 from models.tickets import business_day
 from web.office import current_office
+from web.routing import id_header
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -77,7 +78,7 @@ def panel():
 @bp.get("/events")
 def events():
     office_id = current_office().id
-    last_id = request.headers.get("Last-Event-ID", type=int)
+    last_id = id_header("Last-Event-ID")
     if last_id is None:
         last_id = latest_event_id(office_id)
     app = current_app._get_current_object()

@@ -43,7 +43,8 @@ def test_board_page_shows_every_counter_now_serving_and_last_calls(client, app):
     number = call(app, "2")
     panel = client.get("/board/panel").get_data(as_text=True)
     assert f'<span class="tile-number">{number}</span>' in panel
-    assert f'<span class="call-number">{number}</span> → ช่อง <span lang="en">Counter</span> 2' in panel
+    assert (f'<span class="call-number">{number}</span> → ช่อง <span lang="en">Counter</span> 2'
+            in panel)
     assert "พักชั่วคราว" in panel
 
 

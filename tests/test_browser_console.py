@@ -65,7 +65,7 @@ def test_the_consoles_refresh_keeps_a_refusal_readable_and_a_transfer_being_chos
         page.wait_for_timeout(7_000)  # past a refresh
         assert page.locator(".form-error:has-text('ไม่มีคิวรอ')").count() == 1
         # Then the refreshes go on: the new ticket shows in the waiting list.
-        page.wait_for_selector(f"#h-waiting:has-text('(1)')", timeout=15_000)
+        page.wait_for_selector("#h-waiting:has-text('(1)')", timeout=15_000)
         assert page.locator(".form-error").count() == 0
 
         page.get_by_role("button", name="เรียกคิวถัดไป", exact=True).click()
