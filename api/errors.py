@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -52,7 +51,7 @@ def queue_error_as_json(error: QueueError):
     return error_response(error.status, error.code, error.message_en)
 
 
-def database_busy_as_json(error: OperationalError):
+def database_busy_as_json(error: Exception):
     db.session.rollback()
     response = error_response(503, "database_busy", "The database is busy; retry the request")
     response.headers["Retry-After"] = "1"

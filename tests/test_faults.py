@@ -10,6 +10,8 @@ import time
 import zxingcpp
 from sqlalchemy import func, select
 
+from app import create_app
+from config import TestConfig
 from kiosk.printing import decode_raster
 from models import PrintJob, PrintStatus, QueueEvent, Ticket, db
 from tests.printer_capture import CapturingPrinter
@@ -180,3 +182,26 @@ def test_a_print_outcome_the_database_cannot_take_still_shows_the_ticket(app, mo
         [job] = db.session.scalars(select(PrintJob)).all()
         assert job.status == PrintStatus.PENDING
         assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+def test_every_pooled_connection_in_use_is_a_retryable_503(app):
+    """More requests at once than the pool has connections: past pool_timeout the wait ends
+    as 'busy, retry' (was a 500), on screens and in the API, and nothing is written."""
+    crowded = create_app(TestConfig, {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}})
+    client = crowded.test_client()
+    with crowded.app_context():
+        held = db.engine.connect()  # the pool's only connection, taken by "another request"
+        try:
+            api = client.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+            page = client.get("/services/REG-BIRTH")
+        finally:
+            held.close()
+        assert api.status_code == 503 and api.get_json()["error"] == "database_busy"
+        assert api.headers["Retry-After"] == "1"
+        assert page.status_code == 503
+        assert "The system is busy. Please try again" in page.get_data(as_text=True)
+        assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+        db.session.remove()
+        db.engine.dispose()

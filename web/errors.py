@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from api.errors import database_busy_as_json, error_response, http_error_as_json, wants_json
@@ -43,8 +44,9 @@ def _not_set_up(error: OfficeNotSetUp):
                       "Khiu is not set up yet (an administrator must run flask init-db)")
 
 
-def _database_busy(error: OperationalError):
-    """A locked or unreachable database: the transaction is undone, the request can be retried."""
+def _database_busy(error: OperationalError | PoolTimeout):
+    """A locked or unreachable database, or every pooled connection in use past pool_timeout:
+    the transaction is undone, the request can be retried."""
     db.session.rollback()
     if wants_json():
         return database_busy_as_json(error)
@@ -97,4 +99,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(OfficeNotSetUp, _not_set_up)
     app.register_error_handler(OperationalError, _database_busy)
+    app.register_error_handler(PoolTimeout, _database_busy)
     app.register_error_handler(500, _server_error)
