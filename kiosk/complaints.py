@@ -6,6 +6,8 @@ contact details a citizen leaves are never shown back (only staff see them).
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Blueprint,
     make_response,
@@ -87,21 +89,24 @@ def form():
         about = f"svc:{request.args['service'][:32]}"
     elif request.args.get("section"):
         about = f"sec:{request.args['section'][:32]}"
-    return _form_page({"about": about, "category": request.args.get("category", "")})
+    # One key per view of the form: a double tap or a retried request files one complaint.
+    return _form_page({"about": about, "category": request.args.get("category", ""),
+                       "idempotency_key": secrets.token_urlsafe(16)})
 
 
 @bp.post("/")
 def submit():
     # NUL never belongs in a form field, and PostgreSQL refuses it even in a lookup.
     form = {key: request.form.get(key, "").replace("\x00", "")
-            for key in ("category", "about", "text", "contact")}
+            for key in ("category", "about", "text", "contact", "idempotency_key")}
+    key = form["idempotency_key"].strip()[:64] or None
     channel = "phone" if session.get("phone") else "kiosk"
     begin_write(db.session)
     try:
         service, section = _subject(form["about"])
         complaint = file_complaint(db.session, current_office(), form["category"], form["text"],
                                    service=service, section=section, contact=form["contact"],
-                                   channel=channel)
+                                   channel=channel, idempotency_key=key)
     except ComplaintError as exc:
         db.session.rollback()
         return _form_page(form, exc, exc.status)

@@ -66,12 +66,17 @@ def parse_category(value: ComplaintCategory | str | None) -> ComplaintCategory:
 def file_complaint(session: Session, office: Office, category: ComplaintCategory | str,
                    text: str, service: Service | None = None, section: Section | None = None,
                    contact: str = "", channel: str = "kiosk",
-                   now: datetime | None = None) -> Complaint:
+                   now: datetime | None = None, idempotency_key: str | None = None) -> Complaint:
     """File a complaint or suggestion with a fresh tracking code. Flushes; the caller commits.
 
     Call begin_write() first. A service given without a section also files it under the
-    service's section, so staff can filter by section either way.
+    service's section, so staff can filter by section either way. With an idempotency_key
+    (the form page's) seen before in the office, the complaint filed with it.
     """
+    if idempotency_key:
+        earlier = _filed_with(session, office, idempotency_key)
+        if earlier is not None:
+            return earlier
     category = parse_category(category)
     text = _text(text, "ข้อความ", "text", "text")
     if not text:
@@ -96,7 +101,8 @@ def file_complaint(session: Session, office: Office, category: ComplaintCategory
         complaint = Complaint(
             office_id=office.id, code=new_complaint_code(), category=category,
             service=service, section=section, text=text, contact=contact, channel=channel,
-            status=ComplaintStatus.RECEIVED, created_at=now, due_at=reply_deadline(now))
+            status=ComplaintStatus.RECEIVED, created_at=now, due_at=reply_deadline(now),
+            idempotency_key=idempotency_key or None)
         complaint.history.append(ComplaintUpdate(status=ComplaintStatus.RECEIVED,
                                                  created_at=now))
         try:
@@ -105,10 +111,20 @@ def file_complaint(session: Session, office: Office, category: ComplaintCategory
                 session.add(complaint)
                 session.flush()
         except IntegrityError:
+            # The same form sent at once on another connection (PostgreSQL: SQLite has
+            # one writer) filed it first; else the tracking code clashed: draw another.
+            earlier = _filed_with(session, office, idempotency_key) if idempotency_key else None
+            if earlier is not None:
+                return earlier
             continue
         return complaint
     raise ComplaintError("code_clash", "ระบบออกรหัสติดตามไม่ได้ กรุณาลองใหม่อีกครั้ง",
                          "No tracking code could be issued; please try again", status=503)
+
+
+def _filed_with(session: Session, office: Office, key: str) -> Complaint | None:
+    return session.scalar(select(Complaint).where(Complaint.office_id == office.id,
+                                                  Complaint.idempotency_key == key))
 
 
 def move_complaint(session: Session, complaint: Complaint, staff: Staff,

@@ -10,7 +10,7 @@ import enum
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, now_utc, str_enum
@@ -65,7 +65,9 @@ TRANSITIONS = {
 
 class Complaint(Base):
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_office_created", "office_id", "created_at"),)
+    __table_args__ = (Index("ix_complaint_office_created", "office_id", "created_at"),
+                      # The form page's key: the same form sent twice files one complaint.
+                      UniqueConstraint("office_id", "idempotency_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
@@ -84,6 +86,7 @@ class Complaint(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     service: Mapped[Service | None] = relationship()
     section: Mapped[Section | None] = relationship()

@@ -145,6 +145,29 @@ def test_the_form_needs_its_csrf_token(client, app):
     assert response.status_code == 400 and count(app) == 0
 
 
+def test_a_form_sent_twice_files_one_complaint(client, app):
+    """A double tap or a retried request carries the key of the form's page: the same
+    complaint, with its code, not a second one. Another view of the form is another key."""
+    page = client.get("/complaints/").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]
+    assert len(key) >= 16
+    first = filed(client, idempotency_key=key)
+    assert filed(client, idempotency_key=key) == first
+    assert count(app) == 1
+    again = client.get("/complaints/").get_data(as_text=True)
+    assert re.search(r'name="idempotency_key" value="([^"]+)"', again)[1] != key
+    assert filed(client, idempotency_key="another-view") != first
+    assert count(app) == 2
+
+
+def test_a_refused_form_keeps_its_key_so_the_corrected_one_files_once(client, app):
+    refused = send(client, text="", idempotency_key="view-1")
+    assert refused.status_code == 422
+    assert 'name="idempotency_key" value="view-1"' in refused.get_data(as_text=True)
+    first = filed(client, idempotency_key="view-1")
+    assert filed(client, idempotency_key="view-1") == first and count(app) == 1
+
+
 def test_a_phone_visit_is_filed_as_phone(client, app):
     client.get("/complaints/track?via=qr")
     assert stored(app, filed(client)).channel == "phone"
