@@ -41,6 +41,8 @@ SLIP = TicketSlip(
     fee_line="ค่าธรรมเนียม 100 บาท",
     status_url="http://192.168.1.10:5000/status/DEMO/A001",
     complaint_line="ร้องเรียน/แนะนำบริการ: สายด่วน 1555",
+    fee_line_en="Fee 100 baht",
+    complaint_line_en="Complaints and suggestions: Bangkok hotline 1555",
 )
 needs_raqm = pytest.mark.skipif(not raqm_available(),
                                 reason="Pillow was built without Raqm: Thai is not shaped")
@@ -109,6 +111,38 @@ def test_rendering_without_raqm_falls_back_quietly(monkeypatch):
     monkeypatch.setattr("kiosk.printing.render.raqm_available", lambda: False)
     assert font("regular", 30).layout_engine == ImageFont.Layout.BASIC
     assert render_ticket(SLIP).width == 576
+
+
+def test_the_fee_date_and_complaint_lines_are_printed_in_english_too():
+    """Every other line of the ticket has its English: the fee, the date and time and the
+    complaint channel did not (Thai only). Each English line adds a line's height."""
+    thai_only = render_ticket(replace(SLIP, fee_line_en="", complaint_line_en=""))
+    both = render_ticket(SLIP)
+    line = font("regular", 20).size
+    # The fee and the complaint channel, and the date in English (always printed).
+    assert both.height - thai_only.height >= 2 * line
+    assert lines_of(both) - lines_of(thai_only) >= 2
+
+
+def lines_of(image: Image.Image) -> int:
+    """The runs of printed rows from top to bottom (text lines, the number, the QR, rules)."""
+    rows = [image.crop((0, y, image.width, y + 1)).convert("L").histogram()[0] > 0
+            for y in range(image.height)]
+    return sum(1 for above, row in zip([False, *rows[:-1]], rows, strict=True)
+               if row and not above)
+
+
+def test_the_kiosks_ticket_names_its_fee_and_complaint_channel_in_both_languages(app):
+    from kiosk.printing.jobs import slip_for
+    from models import Ticket, db
+    from tests.queue_helpers import issue
+
+    with app.test_request_context():
+        ticket = db.session.get(Ticket, issue("REG-BIRTH").id)
+        slip = slip_for(ticket)
+    assert slip.fee_line.startswith(("ค่าธรรมเนียม", "ไม่มีค่าธรรมเนียม"))
+    assert slip.fee_line_en.startswith(("Fee", "No fee"))
+    assert slip.complaint_line_en == "Complaints and suggestions: Bangkok hotline 1555"
 
 
 def test_naive_issue_time_is_refused():

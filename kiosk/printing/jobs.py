@@ -26,6 +26,7 @@ def preview_dir() -> Path:
 def slip_for(ticket: Ticket) -> TicketSlip:
     config = current_app.config
     ahead = people_ahead(db.session, ticket)
+    hotline = config["COMPLAINT_CHANNELS"][1]  # (Thai, English)
     return TicketSlip(
         office_name=config["OFFICE_NAME"], office_name_en=config["OFFICE_NAME_EN"],
         number=ticket.number, service_name_th=ticket.service.name_th,
@@ -33,8 +34,10 @@ def slip_for(ticket: Ticket) -> TicketSlip:
         people_ahead=ahead,
         eta_minutes=eta_minutes(db.session, ticket.service_id, ahead, ticket.business_day),
         issued_at=ticket.issued_at, fee_line=fee_text(ticket.service, "th"),
+        fee_line_en=fee_text(ticket.service, "en"),
         status_url=public_url("tickets.status", token=ticket.token),
-        complaint_line="ร้องเรียน/แนะนำบริการ: " + config["COMPLAINT_CHANNELS"][1][0],
+        complaint_line="ร้องเรียน/แนะนำบริการ: " + hotline[0],
+        complaint_line_en="Complaints and suggestions: " + hotline[1],
     )
 
 

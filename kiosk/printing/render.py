@@ -213,7 +213,10 @@ def draw_ticket(slip: TicketSlip, width_dots: int = PAPER_80MM) -> RenderedTicke
         sheet.text("You are next", 21)
     sheet.text(f"{format_date(slip.issued_at, 'th')}  เวลา {format_time(slip.issued_at, 'th')}",
                24)
+    sheet.text(f"{format_date(slip.issued_at, 'en')}, {format_time(slip.issued_at, 'en')}", 20)
     sheet.text(slip.fee_line, 26, "semibold")
+    if slip.fee_line_en:
+        sheet.text(slip.fee_line_en, 20)
     sheet.gap(10)
     # About 29 mm on 80 mm paper; not under 24 mm on 58 mm paper, or phones struggle to focus.
     qr_box = sheet.picture(qr_image(slip.status_url, max(sheet.px(240), 192)))
@@ -222,6 +225,8 @@ def draw_ticket(slip: TicketSlip, width_dots: int = PAPER_80MM) -> RenderedTicke
     sheet.text("Scan for your queue status", 20)
     sheet.rule()
     sheet.text(slip.complaint_line, 22)
+    if slip.complaint_line_en:
+        sheet.text(slip.complaint_line_en, 19)
     return RenderedTicket(sheet.finish(), number_box, qr_box)
 
 

@@ -20,6 +20,8 @@ class TicketSlip:
     fee_line: str
     status_url: str
     complaint_line: str
+    fee_line_en: str = ""
+    complaint_line_en: str = ""
 
     def __post_init__(self) -> None:
         # A naive time would print as if it were Bangkok or UTC depending on the server: refuse it.
