@@ -217,3 +217,23 @@ def test_any_query_string_leaves_the_language_links_working(client, path, query)
         href = html.unescape(href)
         assert href.startswith(path if answer.status_code == 200 else "/"), href
         assert "javascript" not in href.split("?")[0] and "//" not in href, href
+
+
+def test_the_session_cookie_holds_nothing_of_the_password_hash(app, client):
+    """The cookie is signed but readable: it keeps a keyed digest of the hash, which still
+    ends the session when the password changes."""
+    add_staff(app, "clerk")
+    sign_in(client, "clerk")
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    data = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    with app.app_context():
+        hashed = db.session.scalar(select(Staff.password_hash).where(Staff.username == "clerk"))
+    for value in data.values():
+        text = str(value)
+        assert not any(hashed[i:i + 8] in text for i in range(len(hashed) - 8)), data
+    assert client.get("/staff/console/").status_code == 200
+    with app.app_context():  # the password changed elsewhere: this session ends
+        db.session.scalar(select(Staff).where(Staff.username == "clerk")).set_password(
+            "new-pass-2-long")
+        db.session.commit()
+    assert client.get("/staff/console/").status_code == 302

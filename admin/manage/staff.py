@@ -6,6 +6,7 @@ from flask import Blueprint, g, make_response, render_template, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from admin.auth import session_check
 from admin.manage.catalog import sections_with_services
 from admin.manage.common import (
     admin_only,
@@ -161,7 +162,7 @@ def password(staff_id: int):
     commit_audited("staff.reset_password", person.username, **detail)
     if person.id == g.staff.id:
         # A new password ends every session of the account (admin.auth) except this one.
-        session["staff_check"] = person.password_hash[-16:]
+        session["staff_check"] = session_check(person)
     if not typed:
         return shown_once(person, new_password)
     if revoked is not None:
