@@ -161,6 +161,12 @@ def test_phone_rates_from_the_status_page(browser, live_server, app, artifacts):
         assert not overflows(page)
         shot(page, artifacts, "02-phone-form-en.png")
         page.goto(f"{live_server}/t/{token}/rate?lang=th")
+        # Sent without a face: the page's own large message in both languages, not the
+        # browser's small bubble in its own language.
+        page.locator(".rate-submit").tap()
+        expect(page.locator(".rate-problem")).to_contain_text("Please tap the face")
+        expect(page.locator(".rate-problem")).to_contain_text("กรุณาแตะใบหน้า")
+        shot(page, artifacts, "02-phone-no-face.png")
         page.locator(".face-choice.score-5").tap()
         expect(page.locator(".rate-submit")).to_be_in_viewport()
         shot(page, artifacts, "03-phone-face-chosen.png")
