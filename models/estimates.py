@@ -12,7 +12,7 @@ import time
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Date, and_, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -30,9 +30,20 @@ DEFAULT_MINUTES = 10
 ETA_TOLERANCE_MINUTES = 0.001
 
 
+def called_in_turn_with(service_id):
+    """The services whose tickets are called in one calling order with a ticket of
+    `service_id`: its own, and every service of a counter that serves it (call-next takes the
+    first waiting ticket of all the counter's services, models/calling.py)."""
+    mine, other = counter_service.alias("mine"), counter_service.alias("other")
+    return select(service_id).union(
+        select(other.c.service_id).join(mine, mine.c.counter_id == other.c.counter_id)
+        .where(mine.c.service_id == service_id))
+
+
 def _ahead_statement(priority: bool, to_front: bool):
-    """Count of waiting tickets of the same service called before a ticket in that position:
-    front-of-queue transfers first, then the priority lane, then first come, first served."""
+    """Count of waiting tickets called before a ticket in that position, of the services
+    called in turn with its own: front-of-queue transfers first, then the priority lane,
+    then first come, first served."""
     other_priority = Ticket.priority_reason.is_not(None)
     queued_at = bindparam("queued_at", type_=UTCDateTime)
     earlier = or_(Ticket.queued_at < queued_at,
@@ -46,7 +57,8 @@ def _ahead_statement(priority: bool, to_front: bool):
     return select(func.count()).select_from(Ticket).where(
         Ticket.office_id == bindparam("office_id"),
         Ticket.business_day == bindparam("day", type_=Date),
-        Ticket.service_id == bindparam("service_id"), Ticket.status == TicketStatus.WAITING,
+        Ticket.service_id.in_(called_in_turn_with(bindparam("service_id", type_=Integer))),
+        Ticket.status == TicketStatus.WAITING,
         Ticket.id != bindparam("id"), before)
 
 
@@ -56,7 +68,7 @@ AHEAD = {(priority, front): Prepared(_ahead_statement(priority, front))
 
 
 def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket) -> int:
-    """Waiting tickets of the same service that will be called before this one."""
+    """Waiting tickets that will be called before this one (called_in_turn_with)."""
     if ticket.status is not TicketStatus.WAITING:
         return 0
     counted = getattr(ticket, "people_ahead", None)  # a NewTicket its statement counted for

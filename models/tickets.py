@@ -152,14 +152,22 @@ e AS (
 SELECT t.id, t.number,
        -- 'waiting' is written out: PostgreSQL then counts from ix_ticket_waiting (whose
        -- condition it is), whatever the statistics (migration 0015).
-       -- A new ticket is the last of its lane: every waiting ticket of the service is ahead
-       -- of a normal one, the front transfers and the priority lane of a priority one
-       -- (models/estimates.AHEAD; the statement's snapshot does not hold the new ticket).
-       (SELECT count(*) FROM ticket w
-        WHERE w.office_id = :office_id AND w.business_day = :day
-          AND w.service_id = :service_id AND w.status = 'waiting'
-          AND (CAST(:priority_reason AS text) IS NULL OR w.to_front
-               OR w.priority_reason IS NOT NULL)) AS people_ahead
+       -- A new ticket is the last of its lane: every waiting ticket of the services called in
+       -- turn with its own is ahead of a normal one, the front transfers and the priority
+       -- lane of a priority one (models/estimates.AHEAD and called_in_turn_with; the
+       -- statement's snapshot does not hold the new ticket).
+       -- Counted service by service (LATERAL): each count an index scan of that service's
+       -- queue, not one read of the whole day's waiting tickets filtered by service.
+       (SELECT CAST(coalesce(sum(n.waiting), 0) AS integer)
+        FROM (SELECT CAST(:service_id AS integer) AS id
+              UNION SELECT other.service_id FROM counter_service AS mine
+              JOIN counter_service AS other ON other.counter_id = mine.counter_id
+              WHERE mine.service_id = :service_id) AS turn,
+        LATERAL (SELECT count(*) AS waiting FROM ticket w
+                 WHERE w.office_id = :office_id AND w.service_id = turn.id
+                   AND w.business_day = :day AND w.status = 'waiting'
+                   AND (CAST(:priority_reason AS text) IS NULL OR w.to_front
+                        OR w.priority_reason IS NOT NULL)) AS n) AS people_ahead
 FROM t, pg_notify('{EVENTS_CHANNEL}', '')
 """).bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
                 bindparam("created_at", type_=UTCDateTime),

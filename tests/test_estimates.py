@@ -11,7 +11,7 @@ from models.base import begin_write
 from models.calling import call_next
 from models.counter_actions import finish, no_show, start
 from models.estimates import eta_minutes, mean_service_minutes, pace, people_ahead
-from models.tickets import business_day
+from models.tickets import business_day, ticket_by_token
 from tests.queue_helpers import counter, issue, service
 
 MORNING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Bangkok
@@ -96,3 +96,30 @@ def test_a_wait_of_whole_minutes_is_not_rounded_up_by_the_stored_times(app):
             pytest.approx(20 / 3, abs=1e-4)
         # REG-BIRTH is served at three counters: nine ahead is three rounds of 6 min 40 s.
         assert eta_minutes(db.session, birth, 9, business_day(MORNING)) == 20
+
+
+def test_people_ahead_count_every_service_the_same_counters_call_in_turn(any_app):
+    """Counters 1 to 3 call the eight civil-registration services in one calling order, so a
+    birth ticket waiting since earlier is called before a new move-in ticket: it is ahead of
+    it (only the move-in's own service was counted: a citizen told 'you are next' saw two
+    numbers called first). Another section's queue is not."""
+    client = any_app.test_client()
+
+    def take(code: str, **extra) -> dict:
+        answer = client.post("/api/v1/tickets", json={"service": code, **extra})
+        assert answer.status_code == 201
+        return answer.get_json()
+
+    take("REG-BIRTH")
+    take("REG-BIRTH")
+    take("REG-DEATH")
+    take("PW-BUILD")
+    moving = take("REG-MOVE-IN")
+    assert moving["people_ahead"] == 3
+    assert client.get(f"/api/v1/tickets/{moving['token']}").get_json()["people_ahead"] == 3
+    assert take("PW-BUILD")["people_ahead"] == 1
+    # The priority lane: the shared queue's priority tickets alone are ahead.
+    take("REG-DEATH", priority="elderly")
+    assert take("REG-MOVE-IN", priority="monk")["people_ahead"] == 1
+    with any_app.app_context():  # the two priority tickets now go first
+        assert people_ahead(db.session, ticket_by_token(db.session, moving["token"])) == 5
