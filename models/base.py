@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Enum, Index, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
@@ -30,6 +30,13 @@ class Base(DeclarativeBase):
 # A session lives for one request; re-reading every object after its commit only repeats
 # the rows the request just wrote.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def postgresql_only(index: Index) -> Index:
+    """An index created on PostgreSQL only, and marked so (info["only_on"]) for the schema
+    comparison (models/schema.on_this_database), which cannot read ddl_if."""
+    index.info["only_on"] = "postgresql"
+    return index.ddl_if(dialect="postgresql")
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Enum:

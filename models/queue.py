@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, now_utc, str_enum
+from models.base import Base, UTCDateTime, now_utc, postgresql_only, str_enum
 from models.catalog import Section, Service
 from models.staff import Counter, Staff
 
@@ -94,15 +94,15 @@ class Ticket(Base):
         # smallest index that answers, where the day's numbers or the calling order hold every
         # ticket of the day. (SQLite's count sends the status as a parameter, which a partial
         # index cannot serve, and reads ix_ticket_queue: no index there.)
-        Index("ix_ticket_waiting", "office_id", "service_id", "business_day",
-              postgresql_where=text(WAITING_ONLY)).ddl_if(dialect="postgresql"),
+        postgresql_only(Index("ix_ticket_waiting", "office_id", "service_id", "business_day",
+                              postgresql_where=text(WAITING_ONLY))),
         # PostgreSQL: call-next's priority-lane probes, in calling order (migration 0017). The
         # lane is usually a few tickets; without statistics a generic plan read it through
         # ix_ticket_queue, every waiting ticket of the office (models/calling._first_waiting
         # writes both conditions out, as a partial index needs).
-        Index("ix_ticket_priority_waiting", "office_id", "business_day", "to_front",
-              "queued_at", "id",
-              postgresql_where=text(PRIORITY_WAITING)).ddl_if(dialect="postgresql"),
+        postgresql_only(Index("ix_ticket_priority_waiting", "office_id", "business_day",
+                              "to_front", "queued_at", "id",
+                              postgresql_where=text(PRIORITY_WAITING))),
         # A counter holds one ticket at a time, also when two calls of it race (migration
         # 0011; call-next answers counter_busy).
         Index("ux_ticket_counter_active", "counter_id", unique=True,

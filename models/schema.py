@@ -33,9 +33,9 @@ def schema_is_current() -> bool:
 
 def on_this_database(dialect_name: str):
     """Alembic's include_object for comparing the models with a database of this dialect: an
-    index the models create on another database only (`.ddl_if(dialect=...)`, which Alembic
-    does not read) is left out."""
+    index the models create on another database only (models/base.postgresql_only, whose
+    ddl_if Alembic does not read) is left out."""
     def include(obj, name, type_, reflected, compare_to) -> bool:
-        only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        only_on = getattr(obj, "info", {}).get("only_on")
         return only_on is None or only_on == dialect_name
     return include
