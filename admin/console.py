@@ -40,7 +40,7 @@ MY_CALLS_TODAY = Prepared(
            Ticket.business_day == bindparam("day", type_=Date)))
 
 
-def my_figures(counter: Counter) -> dict[str, float | int]:
+def my_figures() -> dict[str, float | int]:
     """Today's figures of the signed-in staff member (their own, nobody else's)."""
     today = business_day(now_utc())
     rows = Sql.of(db.session).all(MY_CALLS_TODAY, {
@@ -71,7 +71,7 @@ def console_context(counter: Counter, error: QueueError | None = None) -> dict:
         .order_by(Section.sort_order, Service.sort_order)).all()
     return {"counter": counter, "ticket": current_ticket(db.session, counter),
             "waiting": waiting,
-            "targets": targets, "figures": my_figures(counter), "error": error}
+            "targets": targets, "figures": my_figures(), "error": error}
 
 
 def render_console(counter: Counter, error: QueueError | None = None, status: int = 200):

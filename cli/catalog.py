@@ -85,7 +85,7 @@ def seed_demo_command() -> None:
     import_file(DEMO_CATALOG, audited=False)
     office = configured_office()
     counters = ensure_demo_counters(db.session, office)
-    passwords = create_demo_staff(db.session, office, counters)
+    passwords = create_demo_staff(db.session, office)
     db.session.commit()
     click.echo(f"Counters: {', '.join(c.label for c in counters)}")
     if passwords:

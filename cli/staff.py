@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from cli.common import configured_office, require_current_schema
-from models import Counter, Office, Role, Section, Staff, audit, db
+from models import Office, Role, Section, Staff, audit, db
 from models.staff import StaffError, create_api_token, create_staff, revoke_api_tokens
 
 # username: (display name, role, section code)
@@ -28,7 +28,7 @@ DEMO_STAFF: dict[str, tuple[str, Role, str | None]] = {
 }
 
 
-def create_demo_staff(session, office: Office, counters: list[Counter]) -> dict[str, str]:
+def create_demo_staff(session, office: Office) -> dict[str, str]:
     """Create the demo accounts that do not exist yet; returns their new passwords."""
     sections = {s.code: s for s in session.scalars(
         select(Section).where(Section.office_id == office.id))}

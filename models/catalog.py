@@ -26,9 +26,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, str_enum
 
-# One working day as minutes, used only to order and sum mixed durations (8 office hours).
-MINUTES_PER_WORKING_DAY = 480
-
 
 class StepKind(enum.StrEnum):
     CHECK = "check"
@@ -181,12 +178,6 @@ class ServiceStep(Base):
 
     service: Mapped[Service] = relationship(back_populates="steps")
     section: Mapped[Section] = relationship()
-
-    @property
-    def nominal_minutes(self) -> int:
-        if self.working_days is not None:
-            return self.working_days * MINUTES_PER_WORKING_DAY
-        return self.minutes or 0
 
 
 class RequiredDocument(Base):

@@ -139,11 +139,6 @@ class Ticket(Base):
     def priority(self) -> bool:
         return self.priority_reason is not None
 
-    @property
-    def current_segment(self) -> VisitSegment | None:
-        open_segments = [s for s in self.segments if s.finished_at is None]
-        return open_segments[-1] if open_segments else None
-
 
 class VisitSegment(Base):
     """One counter's part of a visit."""

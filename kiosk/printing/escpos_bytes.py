@@ -13,7 +13,6 @@ from PIL import Image
 
 INIT = b"\x1b@"
 RASTER = b"\x1dv0"
-CUT = b"\x1dV"
 FRAGMENT_LINES = 960
 
 
