@@ -57,8 +57,14 @@ def refused(status: TicketStatus | None, verb: str) -> QueueError:
                           f"Cannot {action_en}: another action changed the ticket at the same "
                           "moment; reload it")
     return QueueError("invalid_transition",
-                      f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้อยู่ในสถานะ {status.value}",
+                      f"ไม่สามารถ{action_th}ได้ เพราะคิวนี้{STATES_TH[status]}",
                       f"Cannot {action_en} a ticket that is {status.value}")
+
+
+# "Because this ticket ..." in Thai, by status (the English says the status's own name).
+STATES_TH = {TicketStatus.WAITING: "ยังรอเรียกอยู่", TicketStatus.CALLED: "ถูกเรียกแล้ว",
+             TicketStatus.SERVING: "กำลังให้บริการอยู่", TicketStatus.FINISHED: "ให้บริการเสร็จแล้ว",
+             TicketStatus.NO_SHOW: "ถูกบันทึกว่าไม่มาตามเรียกแล้ว"}
 
 
 class NotAtCounter(QueueError):

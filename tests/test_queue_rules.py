@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -238,3 +239,14 @@ def test_people_ahead_matches_the_order_tickets_are_called_in(app):
             finish(db.session, ticket)
             db.session.commit()
     assert [predicted[i] for i in order] == list(range(len(order)))
+
+
+@pytest.mark.parametrize("status", list(TicketStatus))
+@pytest.mark.parametrize("verb", ["recall", "start", "no-show", "finish", "transfer"])
+def test_a_refused_actions_thai_message_is_thai_throughout(status, verb):
+    """The message named the status by its code ('finished') inside the Thai sentence."""
+    from models.refusals import refused
+
+    error = refused(status, verb)
+    assert not re.search(r"[A-Za-z]", error.message_th), error.message_th
+    assert status.value in error.message_en
