@@ -224,3 +224,15 @@ def test_app_without_office_row_explains_how_to_set_up(tmp_path):
     response = app.test_client().get("/")
     assert response.status_code == 503
     assert "flask init-db" in response.get_data(as_text=True)
+
+
+def test_every_page_names_the_apps_own_icon(client):
+    """Without one the browser asks for /favicon.ico, a 404 on every first page."""
+    page = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page)[1]
+    icon = client.get(href)
+    try:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert icon.get_data(as_text=True).lstrip().startswith("<svg")
+    finally:
+        icon.close()
