@@ -48,8 +48,10 @@ def create_demo_staff(session, office: Office) -> dict[str, str]:
 @click.command("create-staff")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--password", required=True, help="At least 8 characters, not only letters "
-              "or only digits.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters, not only letters or only digits. Asked for, "
+              "unseen, when not given: a password on the command line stays in the shell's "
+              "history and shows in the process list.")
 @click.option("--section", "section_code", default=None, help="Section code, e.g. REG.")
 @click.option("--name", "display_name", default="", help="Name shown to citizens.")
 @with_appcontext

@@ -131,6 +131,16 @@ def test_import_catalog_reports_invalid_json_and_missing_files(app, tmp_path):
     assert runner.invoke(args=["import-catalog", str(latin)]).exit_code != 0
 
 
+def test_create_staff_asks_for_the_password_unseen_when_not_given(runner, app):
+    result = runner.invoke(args=["create-staff", "somchai", "--role", "counter"],
+                           input="s3cret-pass\ns3cret-pass\n")
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pass" not in result.output  # typed, never echoed
+    with app.app_context():
+        staff = db.session.scalar(select(Staff).where(Staff.username == "somchai"))
+        assert staff.check_password("s3cret-pass")
+
+
 def test_create_staff_with_hashed_password(runner, app):
     result = runner.invoke(args=["create-staff", "somsri", "--role", "counter", "--password",
                                  "s3cret-pass", "--section", "REG", "--name", "สมศรี มีสุข"])
@@ -152,7 +162,7 @@ def test_create_staff_rejects_bad_input_clearly(runner, app):
          "no section with code 'XX'"),
         (["newbie", "--role", "supervisor", "--password", "s3cret-pass"], "needs a section"),
         (["Bad Name", "--role", "counter", "--password", "s3cret-pass"], "username must be"),
-        (["newbie", "--role", "counter"], "Missing option '--password'"),
+        (["newbie", "--role", "counter"], "Aborted"),  # asked for, and nothing typed
         (["newbie", "--role", "counter", "--password", "s3cret-pass", "--name", "ก" * 201],
          "longer than 200 characters"),
     ]
