@@ -62,17 +62,24 @@ def shot(page: Page, artifacts: Path, name: str, *, full_page: bool = False) -> 
     page.screenshot(path=str(artifacts / name), full_page=full_page)
 
 
-def open_console(page: Page, base: str, username: str, counter: str = "1") -> None:
-    """Sign a staff member in (password PASSWORD) and open a counter's console."""
+def sign_in_page(page: Page, base: str, username: str, next_path: str = "/staff/console/"):
+    """Sign a staff member in (password PASSWORD) on the sign-in page, on to next_path."""
     import re
 
     from tests.staff_helpers import PASSWORD
 
-    page.goto(f"{base}/staff/sign-in?next=/staff/console/")
+    page.goto(f"{base}/staff/sign-in?next={next_path}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.locator("form.stack button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/staff/console/$"))
+    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
+
+
+def open_console(page: Page, base: str, username: str, counter: str = "1") -> None:
+    """Sign a staff member in (password PASSWORD) and open a counter's console."""
+    import re
+
+    sign_in_page(page, base, username)
     page.locator(f"form[action$='/staff/console/{counter}/open'] button").click()
     page.wait_for_url(re.compile(rf"/staff/console/{counter}$"))
 

@@ -3,6 +3,9 @@ news (htmx swaps only 2xx answers unless told), and "finish and call next" in on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from models import Role
@@ -17,15 +20,24 @@ def current_number(page) -> str | None:
     return page.evaluate("() => document.getElementById('current-number')?.textContent.trim()")
 
 
-def test_the_clerk_sees_refusals_and_finishes_and_calls_in_one_tap(app, live_server, browser,
-                                                                    artifacts):
+@contextmanager
+def refused_console(app, live_server, browser) -> Iterator:
+    """A clerk's console (REG) that has just called with nobody waiting: the refusal (409)
+    is shown, not swallowed."""
     add_staff(app, "desk-clerk", Role.COUNTER, "REG")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         open_console(page, live_server, "desk-clerk")
-        # Nobody waits: the refusal (409) is shown, not swallowed.
         page.get_by_role("button", name="เรียกคิวถัดไป", exact=True).click()
         page.wait_for_selector(".form-error:has-text('ไม่มีคิวรอ')", timeout=5_000)
+        yield page
+    finally:
+        page.close()
+
+
+def test_the_clerk_sees_refusals_and_finishes_and_calls_in_one_tap(app, live_server, browser,
+                                                                    artifacts):
+    with refused_console(app, live_server, browser) as page:
 
         with app.app_context():
             numbers = [issue("REG-BIRTH").number for _ in range(2)]
@@ -44,8 +56,6 @@ def test_the_clerk_sees_refusals_and_finishes_and_calls_in_one_tap(app, live_ser
         assert current_number(page) is None
         assert page.locator("#fig-served").inner_text().strip() == "2"
         shot(page, artifacts, "console-nobody-waiting.png")
-    finally:
-        page.close()
 
 
 def test_the_consoles_refresh_keeps_a_refusal_readable_and_a_transfer_being_chosen(
@@ -54,12 +64,7 @@ def test_the_consoles_refresh_keeps_a_refusal_readable_and_a_transfer_being_chos
     vanished at the next refresh, before a clerk could read it), and a transfer being
     chosen is never redrawn under the clerk (the choice snapped back to the first service
     and the back of the queue, and was sent there)."""
-    add_staff(app, "desk-clerk", Role.COUNTER, "REG")
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        open_console(page, live_server, "desk-clerk")
-        page.get_by_role("button", name="เรียกคิวถัดไป", exact=True).click()
-        page.wait_for_selector(".form-error:has-text('ไม่มีคิวรอ')", timeout=5_000)
+    with refused_console(app, live_server, browser) as page:
         with app.app_context():
             number = issue("REG-BIRTH").number
         page.wait_for_timeout(7_000)  # past a refresh
@@ -84,5 +89,3 @@ def test_the_consoles_refresh_keeps_a_refusal_readable_and_a_transfer_being_chos
         shot(page, artifacts, "console-transfer-kept.png")
         page.get_by_role("button", name="โอนคิว").click()
         page.wait_for_selector("text=ยังไม่มีคิวที่ช่องนี้", timeout=5_000)
-    finally:
-        page.close()

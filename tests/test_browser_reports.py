@@ -6,8 +6,7 @@ import pytest
 
 from tests import reports_scenario
 from tests.report_pages import people
-from tests.staff_helpers import PASSWORD
-from tests.test_browser import shot
+from tests.test_browser import shot, sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +23,7 @@ def test_the_monthly_report_fits_the_width_of_its_a4_page(app, live_server, brow
         reports_scenario.build()
     page = browser.new_page(viewport={"width": PRINTED_WIDTH, "height": 1400})
     try:
-        page.goto(f"{live_server}/staff/sign-in")
-        page.fill("#username", "boss")
-        page.fill("#password", PASSWORD)
-        page.locator("form.stack button[type=submit]").click()
-        page.wait_for_load_state()
-        page.goto(f"{live_server}/staff/reports/monthly?month=2026-11")
+        sign_in_page(page, live_server, "boss", "/staff/reports/monthly?month=2026-11")
         page.emulate_media(media="print")
         widths = page.evaluate("""() => Array.from(document.querySelectorAll('.report-table'))
             .map(table => [table.id || table.caption?.textContent || '?', table.scrollWidth])""")
