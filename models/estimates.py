@@ -12,7 +12,7 @@ import time
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Date, Integer, and_, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, cast, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,9 @@ def called_in_turn_with(service_id):
     `service_id`: its own, and every service of a counter that serves it (call-next takes the
     first waiting ticket of all the counter's services, models/calling.py)."""
     mine, other = counter_service.alias("mine"), counter_service.alias("other")
-    return select(service_id).union(
-        select(other.c.service_id).join(mine, mine.c.counter_id == other.c.counter_id)
+    return select(service_id.label("id")).union(
+        select(other.c.service_id.label("id"))
+        .join(mine, mine.c.counter_id == other.c.counter_id)
         .where(mine.c.service_id == service_id))
 
 
@@ -54,12 +55,16 @@ def _ahead_statement(priority: bool, to_front: bool):
         before = and_(Ticket.to_front.is_(True), lane_before)
     else:
         before = or_(Ticket.to_front.is_(True), lane_before)
-    return select(func.count()).select_from(Ticket).where(
+    # Counted service by service (a correlated count for each): each count searches that
+    # service's queue by its index key. IN (...) let a plan made without statistics read the
+    # office's whole waiting list and filter it by service.
+    turn = called_in_turn_with(bindparam("service_id", type_=Integer)).subquery("turn")
+    each = select(func.count()).select_from(Ticket).where(
         Ticket.office_id == bindparam("office_id"),
         Ticket.business_day == bindparam("day", type_=Date),
-        Ticket.service_id.in_(called_in_turn_with(bindparam("service_id", type_=Integer))),
-        Ticket.status == TicketStatus.WAITING,
-        Ticket.id != bindparam("id"), before)
+        Ticket.service_id == turn.c.id, Ticket.status == TicketStatus.WAITING,
+        Ticket.id != bindparam("id"), before).correlate(turn).scalar_subquery()
+    return select(cast(func.coalesce(func.sum(each), 0), Integer)).select_from(turn)
 
 
 # Built once: counting people ahead runs for every ticket shown or issued.

@@ -13,7 +13,7 @@ from models import db
 from models.base import day_start
 from models.calling import CALL_NEXT_IN_ONE, CLAIM, COUNTER_STATE
 from models.counter_actions import ONE_STATEMENT
-from models.estimates import SERVED_TODAY, WAITING
+from models.estimates import AHEAD, SERVED_TODAY, WAITING
 from models.sql import Sql
 from models.tickets import ISSUE_IN_ONE_STATEMENT, business_day
 from tests.plan_helpers import (
@@ -376,4 +376,34 @@ def test_postgresql_api_ticket_reads_look_names_up_by_key_without_hashing_tables
             with prepared(sql, statement, given, name) as (cursor, execute):
                 root = json_plan(cursor, execute)
             assert not whole_table_joins(root), (name, root)
+        db.session.rollback()
+
+
+def test_postgresql_counts_an_existing_tickets_people_ahead_from_its_turns_queues(pg_app):
+    """A waiting ticket's people ahead (its status page, GET /api/v1/tickets/{token}) count
+    the services called in turn with its own. A generic plan made without statistics must
+    not read another section's queue for it (1,000 waiting here) nor the served tickets."""
+    now = datetime.now(UTC)
+    day = business_day(now)
+    with pg_app.app_context():
+        insert_tickets(db.session, (
+            "SELECT s.office_id, 'turn-' || s.code || g, :day, substr(s.code, 1, 2) || g, "
+            "s.id, s.id, CASE WHEN g <= 6 OR s.code = 'PW-BUILD' THEN 'waiting' "
+            "ELSE 'finished' END, now(), now() + g * interval '1 second', false "
+            "FROM service AS s, generate_series(1, CASE WHEN s.code = 'REG-BIRTH' THEN 1006 "
+            "ELSE 1000 END) AS g WHERE s.code IN ('REG-BIRTH', 'PW-BUILD')"), {"day": day})
+        mine = db.session.execute(text(
+            "SELECT id, office_id, service_id, queued_at FROM ticket "
+            "WHERE token = 'turn-REG-BIRTH6'")).one()
+        without_statistics(db.session, "ticket")
+        sql = Sql.of(db.session)
+        given = {"office_id": mine.office_id, "day": day, "service_id": mine.service_id,
+                 "queued_at": mine.queued_at, "id": mine.id}
+        assert sql.scalar(AHEAD[False, False], given) == 5
+        with prepared(sql, AHEAD[False, False], given, "turn") as (cursor, execute):
+            json_plan(cursor, execute)  # the generic plan
+            root = json_plan(cursor, execute, analyze=True)
+        reads = [node for node, _ in plan_nodes(root["Plan"])
+                 if node.get("Relation Name") == "ticket"]
+        assert reads and rows_read(reads) <= 20, (rows_read(reads), root)
         db.session.rollback()
