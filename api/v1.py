@@ -18,6 +18,7 @@ from models.bearer import MAX_TOKEN_LENGTH, Bearer, may_act
 from models.calling import claim_next
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, transfer
 from models.estimates import eta_minutes, waiting_count
+from models.refusals import UnknownCounter
 from models.sql import Sql
 from models.staff import staff_for_token
 from models.tickets import (
@@ -30,6 +31,7 @@ from models.tickets import (
 )
 from models.transactions import transaction as sql_transaction
 from web.office import current_office_id, hours_as_stored
+from web.routing import MAX_ID
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 bp.register_error_handler(QueueError, queue_error_as_json)
@@ -236,7 +238,7 @@ def get_ticket(token: str):
         return jsonify(ticket_json(sql, find_ticket(token, sql)))
 
 
-@bp.post("/counters/<int:counter_id>/call-next")
+@bp.post("/counters/<any_int:counter_id>/call-next")
 def call(counter_id: int):
     """Call the next ticket. With {"finish": TOKEN} (the ticket this counter has), finish
     that visit first: the console's "finish and call next" in one request. A double tap
@@ -248,6 +250,8 @@ def call(counter_id: int):
         staff = acting_staff(sql)
         office_id = current_office_id(sql)
     with refusals_after_the_token(staff):
+        if counter_id > MAX_ID:  # unknown, not an overflow in the driver
+            raise UnknownCounter(counter_id)
         finishing = _ticket_to_finish()
         if finishing is not None:
             with transaction(write=True, one_statement=True) as sql:

@@ -17,8 +17,11 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    """Before any route is added: the converters are taken when a rule is."""
+    """Before any route is added: the converters are taken when a rule is. <any_int:...> is
+    for a route that answers a number past MAX_ID itself, after what it checks first (the
+    API's call-next: a bad token's 401 or 403 before an unknown counter's 404)."""
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["any_int"] = IntegerConverter
 
 
 MAX_PAGE = 1_000_000  # of a listing: its offset stays far inside the database's integers
