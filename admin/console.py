@@ -12,12 +12,13 @@ from sqlalchemy.orm import selectinload
 from admin.auth import role_required, signed_in_staff
 from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
 from models.base import UTCDateTime, begin_write, day_start, now_utc
-from models.calling import call_next, current_ticket, lane_turn, waiting_tickets
+from models.calling import call_next, current_ticket
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, set_paused, transfer
 from models.refusals import NotAtCounter, UnknownTicket
 from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
 from models.tickets import QueueError, business_day
+from models.waiting_list import waiting_in_calling_order
 from web.office import current_office
 
 bp = Blueprint("console", __name__, url_prefix="/staff/console")
@@ -58,13 +59,8 @@ def my_figures() -> dict[str, float | int]:
 
 def console_context(counter: Counter, error: QueueError | None = None) -> dict:
     today = business_day(now_utc())
-    service_ids = [s.id for s in counter.services if s.active]
-    # Listed in the order call-next will take them, lane turn included.
-    priority_first = lane_turn(db.session, counter, today,
-                               current_app.config["PRIORITY_RATIO"])
-    waiting = db.session.scalars(
-        waiting_tickets(counter.office_id, service_ids, today, priority_first)
-        .options(selectinload(Ticket.service)).limit(50)).all() if service_ids else []
+    waiting = waiting_in_calling_order(db.session, counter, today,
+                                       current_app.config["PRIORITY_RATIO"])
     targets = db.session.scalars(
         select(Service).join(Section, Service.section_id == Section.id)
         .where(Service.office_id == counter.office_id, Service.active.is_(True))

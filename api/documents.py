@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -71,7 +72,8 @@ def ticket_json(session: Session | Sql, ticket: Any, *, brief: bool = False,
     """The ticket as the API answers it; ticket is a row of ticket_by_* (or the same fields of
     a one-statement action's Document, with its segments) or a NewTicket. session may be None
     for a ticket that is not waiting, given its segments: nothing is then read."""
-    ahead = people_ahead(session, ticket)
+    ahead = people_ahead(session, ticket,
+                         priority_ratio=current_app.config["PRIORITY_RATIO"])
     if isinstance(ticket, NewTicket):
         service_code, counter_label = ticket.service.code, None
     else:

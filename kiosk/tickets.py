@@ -7,6 +7,7 @@ import logging
 from flask import (
     Blueprint,
     abort,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -38,7 +39,8 @@ def find_ticket(token: str) -> Ticket:
 
 
 def ticket_view(ticket: Ticket) -> dict:
-    ahead = people_ahead(db.session, ticket)
+    ahead = people_ahead(db.session, ticket,
+                         priority_ratio=current_app.config["PRIORITY_RATIO"])
     return {"ticket": ticket, "ahead": ahead,
             "eta": eta_minutes(db.session, ticket.service_id, ahead, ticket.business_day)}
 

@@ -16,9 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Date,
-    Select,
     bindparam,
-    case,
     false,
     func,
     literal_column,
@@ -46,23 +44,6 @@ SERVICES = Service.__table__
 COUNTERS = Counter.__table__
 
 
-def queue_order(statement: Select, priority_first: bool = True) -> Select:
-    """The calling order: front-of-queue transfers, then one lane, then the other, each first
-    come, first served. priority_first says which lane goes first this time (see lane_turn)."""
-    lane = Ticket.priority_reason.is_not(None) if priority_first else \
-        Ticket.priority_reason.is_(None)
-    return statement.order_by(Ticket.to_front.desc(), case((lane, 0), else_=1),
-                              Ticket.queued_at, Ticket.id)
-
-
-def waiting_tickets(office_id: int, service_ids: list[int], day,
-                    priority_first: bool = True) -> Select:
-    return queue_order(select(Ticket).where(
-        Ticket.office_id == office_id, Ticket.business_day == day,
-        Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids)),
-        priority_first)
-
-
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.counter_id == counter.id,
                                                Ticket.status.in_(ACTIVE)))
@@ -70,7 +51,7 @@ def current_ticket(session: Session, counter: Counter) -> Ticket | None:
 
 # --- statements, built once -------------------------------------------------------------
 
-# This counter's latest calls today, newest first (see lane_turn). Newest by called_at alone,
+# This counter's latest calls today, newest first (see _priority_first). Newest by called_at alone,
 # the order of ix_visit_segment_counter_called, so both databases read the index backwards
 # and stop after `ratio` calls: ordered by id, SQLite sorted all of the counter's calls of the
 # day, and PostgreSQL walked every counter's segments back through the history; with id as a
@@ -146,7 +127,7 @@ def _first_waiting(to_front: bool, normal_lane: bool):
 
 
 def _in_turn(priority_first: bool, probes: dict | None = None):
-    """The first ticket in calling order (queue_order): front-of-queue transfers, then the
+    """The first ticket in calling order (models/lanes.py): front-of-queue transfers, then the
     lane whose turn it is, then the other, each first come, first served. Each part is an
     index probe (probes: a column per (to the front, normal lane) in place of _first_waiting's
     own subquery); COALESCE stops at the first part that has a ticket."""
@@ -224,12 +205,6 @@ def _counter_state(session: Session | Sql, counter_id: int, day, priority_ratio:
 def _priority_first(state, priority_ratio: int) -> bool:
     """After priority_ratio priority calls in a row, a waiting normal ticket gets its turn."""
     return not (priority_ratio <= 0 or state.recent_priority == priority_ratio)
-
-
-def lane_turn(session: Session | Sql, counter: Counter, day, priority_ratio: int) -> bool:
-    """True when the priority lane goes first at this counter's next call."""
-    return _priority_first(_counter_state(session, counter.id, day, priority_ratio),
-                           priority_ratio)
 
 
 def claim_next(session: Session | Sql, counter_id: int, office_id: int,

@@ -12,12 +12,13 @@ import time
 from datetime import date
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Date, Integer, and_, bindparam, cast, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, cast, func, literal, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, day_start
 from models.catalog import Service
+from models.lanes import Ahead
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.reports.sql import minutes_between
 from models.sql import Prepared, Sql, flush
@@ -42,29 +43,33 @@ def called_in_turn_with(service_id):
 
 
 def _ahead_statement(priority: bool, to_front: bool):
-    """Count of waiting tickets called before a ticket in that position, of the services
-    called in turn with its own: front-of-queue transfers first, then the priority lane,
-    then first come, first served."""
+    """The waiting tickets that decide a ticket's place (models/lanes.Ahead), of the services
+    called in turn with its own: front-of-queue transfers before it, its own lane's tickets
+    before it, and the other lane. A front transfer is called before everyone else: its lanes
+    are the front transfers' (they take turns too), and no front transfer is before it."""
     other_priority = Ticket.priority_reason.is_not(None)
     queued_at = bindparam("queued_at", type_=UTCDateTime)
     earlier = or_(Ticket.queued_at < queued_at,
                   and_(Ticket.queued_at == queued_at, Ticket.id < bindparam("id")))
-    same_lane_before = and_(other_priority if priority else ~other_priority, earlier)
-    lane_before = same_lane_before if priority else or_(other_priority, same_lane_before)
-    if to_front:
-        before = and_(Ticket.to_front.is_(True), lane_before)
-    else:
-        before = or_(Ticket.to_front.is_(True), lane_before)
+    same_lane = other_priority if priority else ~other_priority
+    my_part = Ticket.to_front.is_(to_front)
+    conditions = [None if to_front else Ticket.to_front.is_(True),
+                  and_(my_part, same_lane, earlier), and_(my_part, ~same_lane)]
     # Counted service by service (a correlated count for each): each count searches that
     # service's queue by its index key. IN (...) let a plan made without statistics read the
     # office's whole waiting list and filter it by service.
     turn = called_in_turn_with(bindparam("service_id", type_=Integer)).subquery("turn")
-    each = select(func.count()).select_from(Ticket).where(
-        Ticket.office_id == bindparam("office_id"),
-        Ticket.business_day == bindparam("day", type_=Date),
-        Ticket.service_id == turn.c.id, Ticket.status == TicketStatus.WAITING,
-        Ticket.id != bindparam("id"), before).correlate(turn).scalar_subquery()
-    return select(cast(func.coalesce(func.sum(each), 0), Integer)).select_from(turn)
+
+    def total(condition):
+        if condition is None:
+            return literal(0, Integer)
+        each = select(func.count()).select_from(Ticket).where(
+            Ticket.office_id == bindparam("office_id"),
+            Ticket.business_day == bindparam("day", type_=Date),
+            Ticket.service_id == turn.c.id, Ticket.status == TicketStatus.WAITING,
+            Ticket.id != bindparam("id"), condition).correlate(turn).scalar_subquery()
+        return cast(func.coalesce(func.sum(each), 0), Integer)
+    return select(*(total(condition) for condition in conditions)).select_from(turn)
 
 
 # Built once: counting people ahead runs for every ticket shown or issued.
@@ -72,18 +77,25 @@ AHEAD = {(priority, front): Prepared(_ahead_statement(priority, front))
          for priority in (False, True) for front in (False, True)}
 
 
-def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket) -> int:
-    """Waiting tickets that will be called before this one (called_in_turn_with)."""
-    if ticket.status is not TicketStatus.WAITING:
-        return 0
-    counted = getattr(ticket, "people_ahead", None)  # a NewTicket its statement counted for
+def ahead_of(session: Session | Sql, ticket: Ticket | NewTicket) -> Ahead:
+    """The waiting tickets that decide a waiting ticket's place (models/lanes.Ahead)."""
+    counted = getattr(ticket, "ahead", None)  # a NewTicket its statement counted for
     if counted is not None:
         return counted
     statement = AHEAD[ticket.priority_reason is not None, bool(ticket.to_front)]
-    return Sql.of(session).scalar(statement, {
+    return Ahead(*Sql.of(session).one(statement, {
         "office_id": ticket.office_id, "day": ticket.business_day,
-        "service_id": ticket.service_id, "queued_at": ticket.queued_at,
-        "id": ticket.id}) or 0
+        "service_id": ticket.service_id, "queued_at": ticket.queued_at, "id": ticket.id}))
+
+
+def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket, *,
+                 priority_ratio: int) -> int:
+    """Calls that will come before this ticket's (called_in_turn_with), with the lanes taking
+    turns at priority_ratio (models/lanes.Ahead.calls_before)."""
+    if ticket.status is not TicketStatus.WAITING:
+        return 0
+    return ahead_of(session, ticket).calls_before(ticket.priority_reason is not None,
+                                                  priority_ratio)
 
 
 MANUAL_MINUTES = Prepared(select(Service.total_minutes)

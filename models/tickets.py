@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.base import UTCDateTime, local, now_utc
 from models.catalog import Office, Service
+from models.lanes import Ahead
 from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
 from models.sql import Prepared, Sql, violates
 
@@ -152,23 +153,30 @@ e AS (
 SELECT t.id, t.number,
        -- 'waiting' is written out: PostgreSQL then counts from ix_ticket_waiting (whose
        -- condition it is), whatever the statistics (migration 0015).
-       -- A new ticket is the last of its lane: every waiting ticket of the services called in
-       -- turn with its own is ahead of a normal one, the front transfers and the priority
-       -- lane of a priority one (models/estimates.AHEAD and called_in_turn_with; the
-       -- statement's snapshot does not hold the new ticket).
-       -- Counted service by service (LATERAL): each count an index scan of that service's
-       -- queue, not one read of the whole day's waiting tickets filtered by service.
-       (SELECT CAST(coalesce(sum(n.waiting), 0) AS integer)
-        FROM (SELECT CAST(:service_id AS integer) AS id
-              UNION SELECT other.service_id FROM counter_service AS mine
-              JOIN counter_service AS other ON other.counter_id = mine.counter_id
-              WHERE mine.service_id = :service_id) AS turn,
-        LATERAL (SELECT count(*) AS waiting FROM ticket w
-                 WHERE w.office_id = :office_id AND w.service_id = turn.id
-                   AND w.business_day = :day AND w.status = 'waiting'
-                   AND (CAST(:priority_reason AS text) IS NULL OR w.to_front
-                        OR w.priority_reason IS NOT NULL)) AS n) AS people_ahead
-FROM t, pg_notify('{EVENTS_CHANNEL}', '')
+       -- A new ticket is the last of its lane. What decides its place (models/lanes.Ahead,
+       -- as models/estimates.AHEAD counts it for a ticket already waiting): the front
+       -- transfers, its own lane and the other lane, of the services called in turn with its
+       -- own (models/estimates.called_in_turn_with). The statement's snapshot does not hold
+       -- the new ticket. Counted service by service (LATERAL): each count an index scan of
+       -- that service's queue, not one read of the whole day's waiting tickets filtered by
+       -- service.
+       ahead.front, ahead.same_lane, ahead.other_lane
+FROM t, pg_notify('{EVENTS_CHANNEL}', ''), (
+    SELECT CAST(coalesce(sum(n.front), 0) AS integer) AS front,
+           CAST(coalesce(sum(n.same_lane), 0) AS integer) AS same_lane,
+           CAST(coalesce(sum(n.other_lane), 0) AS integer) AS other_lane
+    FROM (SELECT CAST(:service_id AS integer) AS id
+          UNION SELECT other.service_id FROM counter_service AS mine
+          JOIN counter_service AS other ON other.counter_id = mine.counter_id
+          WHERE mine.service_id = :service_id) AS turn,
+    LATERAL (SELECT count(*) FILTER (WHERE w.to_front) AS front,
+                    count(*) FILTER (WHERE NOT w.to_front AND (w.priority_reason IS NULL)
+                                     = (CAST(:priority_reason AS text) IS NULL)) AS same_lane,
+                    count(*) FILTER (WHERE NOT w.to_front AND (w.priority_reason IS NULL)
+                                     <> (CAST(:priority_reason AS text) IS NULL)) AS other_lane
+             FROM ticket w
+             WHERE w.office_id = :office_id AND w.service_id = turn.id
+               AND w.business_day = :day AND w.status = 'waiting') AS n) AS ahead
 """).bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
                 bindparam("created_at", type_=UTCDateTime),
                 bindparam("priority_reason", type_=String)))
@@ -221,7 +229,7 @@ class NewTicket:
     status: TicketStatus = TicketStatus.WAITING
     to_front: bool = False
     counter: None = None
-    people_ahead: int | None = None  # counted by the statement that issued it, if it did
+    ahead: Ahead | None = None  # counted by the statement that issued it, if it did
 
     @property
     def service_id(self) -> int:
@@ -268,7 +276,7 @@ def issue(
         if guarded:
             sql.execute(SAVEPOINT)
         try:
-            ticket_id, number, ahead = sql.one(ISSUE_IN_ONE_STATEMENT, {
+            ticket_id, number, *ahead = sql.one(ISSUE_IN_ONE_STATEMENT, {
                 "office_id": office_id, "prefix": prefix, "day": day, "token": token,
                 "service_id": service.id, "priority_reason": priority_reason, "now": now,
                 "key": idempotency_key or None, "code": service.code,
@@ -288,7 +296,7 @@ def issue(
             sql.execute(RELEASE_SAVEPOINT)
         sql.kinds.add("issued")
         return NewTicket(ticket_id, office_id, token, number, service, day, now,
-                         priority_reason, people_ahead=ahead)
+                         priority_reason, ahead=Ahead(*ahead))
     number = f"{prefix}{next_number(sql, office_id, prefix, day):03d}"
     ticket_id = sql.one(INSERT_TICKET, {
         "office_id": office_id, "token": token, "business_day": day, "number": number,

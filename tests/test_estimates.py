@@ -21,13 +21,13 @@ def test_people_ahead_and_eta_fall_back_to_manual_then_use_real_times(app):
     with app.app_context():
         tickets = [issue("REG-BIRTH", now=MORNING) for _ in range(4)]
         last = tickets[-1]
-        assert people_ahead(db.session, last) == 3
+        assert people_ahead(db.session, last, priority_ratio=2) == 3
         birth = service("REG-BIRTH")
         # Manual: 15 minutes a visit, 3 counters serve it.
         assert eta_minutes(db.session, birth.id, 3, last.business_day) == 15
         priority = issue("REG-BIRTH", priority_reason=PriorityReason.MONK, now=MORNING)
-        assert people_ahead(db.session, priority) == 0
-        assert people_ahead(db.session, last) == 4
+        assert people_ahead(db.session, priority, priority_ratio=2) == 0
+        assert people_ahead(db.session, last, priority_ratio=2) == 4
         for label in ("1", "2", "3"):
             begin_write(db.session)
             ticket = call_next(db.session, counter(label), None, now=MORNING)
@@ -122,4 +122,5 @@ def test_people_ahead_count_every_service_the_same_counters_call_in_turn(any_app
     take("REG-DEATH", priority="elderly")
     assert take("REG-MOVE-IN", priority="monk")["people_ahead"] == 1
     with any_app.app_context():  # the two priority tickets now go first
-        assert people_ahead(db.session, ticket_by_token(db.session, moving["token"])) == 5
+        assert people_ahead(db.session, ticket_by_token(db.session, moving["token"]),
+                            priority_ratio=2) == 5

@@ -399,7 +399,7 @@ def test_postgresql_counts_an_existing_tickets_people_ahead_from_its_turns_queue
         sql = Sql.of(db.session)
         given = {"office_id": mine.office_id, "day": day, "service_id": mine.service_id,
                  "queued_at": mine.queued_at, "id": mine.id}
-        assert sql.scalar(AHEAD[False, False], given) == 5
+        assert tuple(sql.one(AHEAD[False, False], given)) == (0, 5, 0)  # (front, lane, other)
         with prepared(sql, AHEAD[False, False], given, "turn") as (cursor, execute):
             json_plan(cursor, execute)  # the generic plan
             root = json_plan(cursor, execute, analyze=True)

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select, text
 
 from models import PriorityReason, QueueEvent, SegmentOutcome, TicketStatus, db
-from models.base import begin_write
+from models.base import begin_write, now_utc
 from models.calling import call_next
 from models.counter_actions import finish, no_show, recall, set_paused, start, transfer
 from models.estimates import people_ahead
-from models.tickets import QueueError
+from models.tickets import QueueError, business_day
+from models.waiting_list import waiting_in_calling_order
 from tests.queue_helpers import counter, issue, service, staff
 
 MORNING = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Bangkok
@@ -232,13 +233,45 @@ def test_people_ahead_matches_the_order_tickets_are_called_in(app):
         moved = call("4", "rev1")
         transfer(db.session, moved, service("REG-BIRTH"), front=True)
         db.session.commit()
-        predicted = {t.id: people_ahead(db.session, t) for t in tickets}
+        predicted = {t.id: people_ahead(db.session, t, priority_ratio=99) for t in tickets}
         order = []
         while (ticket := call("1", priority_ratio=99)) is not None:
             order.append(ticket.id)
             finish(db.session, ticket)
             db.session.commit()
     assert [predicted[i] for i in order] == list(range(len(order)))
+
+
+@pytest.mark.parametrize("ratio", [1, 2, 3, 0])
+def test_people_ahead_follow_the_lanes_turns_at_the_priority_ratio(any_app, ratio):
+    """With both lanes waiting a counter calls `ratio` priority tickets, then a normal one:
+    a priority ticket behind four others of its lane is not 'next but four' (the normal
+    tickets that take their turns come first), and a normal ticket is not behind every
+    priority ticket of the morning. People ahead, as issued (PostgreSQL counts them in the
+    issuing statement) and as read later, are each ticket's place in the real calling order,
+    and the console lists the queue in that order."""
+    any_app.config["PRIORITY_RATIO"] = ratio
+    client = any_app.test_client()
+    lanes = "NPPNPNNPPN"
+    codes = ["REG-BIRTH", "REG-DEATH", "REG-MOVE-IN"]
+    issued = [client.post("/api/v1/tickets", json={
+        "service": codes[i % 3], "priority": lane == "P"}).get_json()
+        for i, lane in enumerate(lanes)]
+    predicted = {t["number"]: client.get(f"/api/v1/tickets/{t['token']}").get_json()
+                 ["people_ahead"] for t in issued}
+    with any_app.app_context():
+        listed = [t.number for t in waiting_in_calling_order(
+            db.session, counter("1"), business_day(now_utc()), ratio)]
+        called = []
+        while (ticket := call("1", priority_ratio=ratio)) is not None:
+            called.append(ticket.number)
+            finish(db.session, ticket)
+            db.session.commit()
+    assert sorted(called) == sorted(predicted)
+    assert [predicted[number] for number in called] == list(range(len(lanes)))
+    # The last ticket issued has nobody after it: its count at issue is already final.
+    assert issued[-1]["people_ahead"] == predicted[issued[-1]["number"]]
+    assert listed == called
 
 
 @pytest.mark.parametrize("status", list(TicketStatus))

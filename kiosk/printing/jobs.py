@@ -25,7 +25,7 @@ def preview_dir() -> Path:
 
 def slip_for(ticket: Ticket) -> TicketSlip:
     config = current_app.config
-    ahead = people_ahead(db.session, ticket)
+    ahead = people_ahead(db.session, ticket, priority_ratio=config["PRIORITY_RATIO"])
     hotline = config["COMPLAINT_CHANNELS"][1]  # (Thai, English)
     return TicketSlip(
         office_name=config["OFFICE_NAME"], office_name_en=config["OFFICE_NAME_EN"],

@@ -1,0 +1,52 @@
+"""The lanes' turns as plain rules: the calling order, and the calls before each ticket."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from models.lanes import Ahead, calling_order, priority_turn
+
+
+@pytest.mark.parametrize(("recent", "ratio", "expected"), [
+    ((), 2, True),                      # a counter's first call of the day
+    ((True,), 2, True),
+    ((True, True), 2, False),           # two priority calls in a row: a normal one's turn
+    ((True, True, False), 2, False),
+    ((False, True), 2, True),
+    ((True, False, True), 2, True),
+    ((True,), 1, False),
+    ((False,), 1, True),
+    ((), 0, False),                     # ratio 0: the normal lane first
+    ((False, False), -1, False),
+])
+def test_the_priority_lane_goes_first_until_ratio_calls_in_a_row(recent, ratio, expected):
+    assert priority_turn(recent, ratio) is expected
+
+
+def test_the_lanes_take_turns_and_one_that_runs_dry_lets_the_other_through():
+    order = calling_order(["F1"], ["P1", "P2", "P3", "P4", "P5"], ["N1", "N2"], 2)
+    assert order == ["F1", "P1", "P2", "N1", "P3", "P4", "N2", "P5"]
+    assert calling_order([], ["P1"], ["N1", "N2", "N3"], 2) == ["P1", "N1", "N2", "N3"]
+    assert calling_order([], ["P1", "P2"], ["N1"], 0) == ["N1", "P1", "P2"]
+    # A counter that has just called two priority tickets calls a normal one first.
+    assert calling_order([], ["P1", "P2"], ["N1"], 2, (True, True)) == ["N1", "P1", "P2"]
+
+
+@pytest.mark.parametrize("ratio", [-1, 0, 1, 2, 3, 5])
+def test_calls_before_each_ticket_is_its_place_in_the_calling_order(ratio):
+    """Every mix of up to 6 priority and 6 normal tickets (and 0 to 2 front transfers)."""
+    for fronts, priorities, normals in itertools.product(range(3), range(7), range(7)):
+        front = [("F", i) for i in range(fronts)]
+        priority = [("P", i) for i in range(priorities)]
+        normal = [("N", i) for i in range(normals)]
+        order = calling_order(front, priority, normal, ratio)
+        for place, (lane, i) in enumerate(order):
+            if lane == "F":
+                ahead, is_priority = Ahead(i, 0, 0), False
+            elif lane == "P":
+                ahead, is_priority = Ahead(fronts, i, normals), True
+            else:
+                ahead, is_priority = Ahead(fronts, i, priorities), False
+            assert ahead.calls_before(is_priority, ratio) == place, (order, lane, i)
