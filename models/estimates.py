@@ -22,24 +22,13 @@ from models.lanes import Ahead
 from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.reports.sql import minutes_between
 from models.sql import Prepared, Sql, flush
-from models.staff import Counter, counter_service
+from models.staff import Counter, called_in_turn_with, counter_service
 from models.tickets import NewTicket
 from models.transactions import on_events_committed
 
 MIN_SAMPLES = 3
 DEFAULT_MINUTES = 10
 ETA_TOLERANCE_MINUTES = 0.001
-
-
-def called_in_turn_with(service_id):
-    """The services whose tickets are called in one calling order with a ticket of
-    `service_id`: its own, and every service of a counter that serves it (call-next takes the
-    first waiting ticket of all the counter's services, models/calling.py)."""
-    mine, other = counter_service.alias("mine"), counter_service.alias("other")
-    return select(service_id.label("id")).union(
-        select(other.c.service_id.label("id"))
-        .join(mine, mine.c.counter_id == other.c.counter_id)
-        .where(mine.c.service_id == service_id))
 
 
 def _ahead_statement(priority: bool, to_front: bool):

@@ -46,7 +46,7 @@ def calling_order(front: Iterable[T], priority: Iterable[T], normal: Iterable[T]
 @dataclass(frozen=True)
 class Ahead:
     """The waiting tickets that decide a ticket's place, among the services called in turn
-    with its own (models/estimates.called_in_turn_with):
+    with its own (models/staff.called_in_turn_with):
 
     front: the front-of-queue transfers, all called before it (none for a front transfer);
     same_lane: tickets of its own lane before it, of its part of the queue (front transfers

@@ -47,6 +47,17 @@ counter_service = Table(
 )
 
 
+def called_in_turn_with(service_id):
+    """The services whose tickets are called in one calling order with a ticket of
+    `service_id`: its own, and every service of a counter that serves it (call-next takes the
+    first waiting ticket of all the counter's services, models/calling.py)."""
+    mine, other = counter_service.alias("mine"), counter_service.alias("other")
+    return select(service_id.label("id")).union(
+        select(other.c.service_id.label("id"))
+        .join(mine, mine.c.counter_id == other.c.counter_id)
+        .where(mine.c.service_id == service_id))
+
+
 class Counter(Base):
     __tablename__ = "counter"
     __table_args__ = (UniqueConstraint("office_id", "label"),)

@@ -6,7 +6,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, bindparam, func, select, text
+from sqlalchemy import Date, Integer, String, bindparam, cast, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from models.catalog import Office, Service
 from models.lanes import Ahead
 from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
 from models.sql import Prepared, Sql, violates
+from models.staff import called_in_turn_with
 
 TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
 
@@ -125,6 +127,9 @@ SERVICE_BY_CODE = Prepared(text(
     "FROM service WHERE office_id = :office_id AND code = :code"))
 
 
+# The services called in turn with the new ticket's, written as the statement below takes it.
+TURN = called_in_turn_with(cast(bindparam("service_id"), Integer)).compile(
+    dialect=postgresql.dialect(paramstyle="named"))
 # PostgreSQL: the number, the ticket and its event in one statement. The day's counter row of
 # the prefix stays locked from its UPSERT to COMMIT and every ticket of that prefix queues
 # behind it, so nothing else may run in between (each statement costs a round trip and a turn
@@ -156,7 +161,7 @@ SELECT t.id, t.number,
        -- A new ticket is the last of its lane. What decides its place (models/lanes.Ahead,
        -- as models/estimates.AHEAD counts it for a ticket already waiting): the front
        -- transfers, its own lane and the other lane, of the services called in turn with its
-       -- own (models/estimates.called_in_turn_with). The statement's snapshot does not hold
+       -- own (models/staff.called_in_turn_with). The statement's snapshot does not hold
        -- the new ticket. Counted service by service (LATERAL): each count an index scan of
        -- that service's queue, not one read of the whole day's waiting tickets filtered by
        -- service.
@@ -165,10 +170,7 @@ FROM t, pg_notify('{EVENTS_CHANNEL}', ''), (
     SELECT CAST(coalesce(sum(n.front), 0) AS integer) AS front,
            CAST(coalesce(sum(n.same_lane), 0) AS integer) AS same_lane,
            CAST(coalesce(sum(n.other_lane), 0) AS integer) AS other_lane
-    FROM (SELECT CAST(:service_id AS integer) AS id
-          UNION SELECT other.service_id FROM counter_service AS mine
-          JOIN counter_service AS other ON other.counter_id = mine.counter_id
-          WHERE mine.service_id = :service_id) AS turn,
+    FROM ({TURN}) AS turn,
     LATERAL (SELECT count(*) FILTER (WHERE w.to_front) AS front,
                     count(*) FILTER (WHERE NOT w.to_front AND (w.priority_reason IS NULL)
                                      = (CAST(:priority_reason AS text) IS NULL)) AS same_lane,

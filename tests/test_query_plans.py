@@ -238,7 +238,7 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
 
 def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_only(pg_app):
     """A new ticket's people ahead are the waiting tickets of the services called in turn with
-    its own (models/estimates.called_in_turn_with). A generic plan made
+    its own (models/staff.called_in_turn_with). A generic plan made
     without statistics while the day had few tickets (every pooled connection's, in a new
     office's first minutes) counted them through the index of the day's numbers, and kept
     reading every ticket of the day as the day grew (2,500 rows a ticket in a benchmark run of
