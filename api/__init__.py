@@ -20,6 +20,6 @@ def init_app(app: Flask, csrf) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
         db.session.rollback()
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, error.message_th)
 
 

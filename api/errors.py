@@ -1,4 +1,8 @@
-"""JSON errors: {"error": code, "message": text} with a proper status."""
+"""JSON errors: {"error": code, "message": text} with a proper status.
+
+An error a device may show a citizen as it is (an unknown service, the office closed, a busy
+database, a refused queue action) also carries "message_th", the same in Thai.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,17 @@ API_PREFIX = "/api/"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, message_th: str | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.message_th = message_th
 
 
-def error_response(status: int, code: str, message: str):
-    response = jsonify(error=code, message=message)
+def error_response(status: int, code: str, message: str, message_th: str | None = None):
+    body = {"error": code, "message": message}
+    if message_th:
+        body["message_th"] = message_th
+    response = jsonify(body)
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="khiu"'
@@ -48,11 +56,12 @@ def queue_error_as_json(error: QueueError):
     """A request the queue cannot honour (a transition its state forbids, an unknown counter,
     a rating refused...), raised by the domain: its status, code and English message."""
     db.session.rollback()
-    return error_response(error.status, error.code, error.message_en)
+    return error_response(error.status, error.code, error.message_en, error.message_th)
 
 
 def database_busy_as_json(error: Exception):
     db.session.rollback()
-    response = error_response(503, "database_busy", "The database is busy; retry the request")
+    response = error_response(503, "database_busy", "The database is busy; retry the request",
+                              "ระบบไม่ว่างชั่วคราว กรุณาลองใหม่อีกครั้ง")
     response.headers["Retry-After"] = "1"
     return response

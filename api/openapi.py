@@ -113,7 +113,11 @@ SPEC = {
         "schemas": {
             "Error": {"type": "object", "required": ["error", "message"],
                       "properties": {"error": {"type": "string"},
-                                     "message": {"type": "string"}}},
+                                     "message": {"type": "string"},
+                                     "message_th": {
+                                         "type": "string",
+                                         "description": "The message in Thai, for an error "
+                                                        "a device may show a citizen"}}},
             "Service": {"type": "object",
                         "required": ["code", "name_th", "name_en", "section", "waiting",
                                      "eta_minutes"],

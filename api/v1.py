@@ -134,14 +134,15 @@ def service_and_hours(sql: Sql, code: str) -> tuple[ServiceRef, str | None]:
     """find_service's service, and the office's hours as stored, read with it."""
     found = service_and_office_hours(sql, current_office_id(sql), code)
     if found is None or not found[0].active:
-        raise ApiError(404, "unknown_service", f"No service with code {code!r}")
+        raise ApiError(404, "unknown_service", f"No service with code {code!r}",
+                       "ไม่พบงานบริการนี้")
     return found
 
 
 def find_ticket(token: str, sql: Sql):
     ticket = ticket_row_by_token(sql, token)
     if ticket is None or ticket.office_id != current_office_id(sql):
-        raise ApiError(404, "unknown_ticket", "No such ticket")
+        raise ApiError(404, "unknown_ticket", "No such ticket", "ไม่พบบัตรคิวนี้")
     return ticket
 
 
@@ -218,7 +219,8 @@ def create_ticket():
         office_id = current_office_id(sql)
         service, hours = service_and_hours(sql, code)
         if not hours_as_stored(hours).is_open(now_utc()):
-            raise ApiError(409, "office_closed", "The office is closed; no tickets now")
+            raise ApiError(409, "office_closed", "The office is closed; no tickets now",
+                           "ขณะนี้อยู่นอกเวลาทำการ งดรับบัตรคิว")
     with transaction(write=True, one_statement=True) as sql:
         ticket = issue(sql, office_id, service, priority_reason=reason, idempotency_key=key)
     created = isinstance(ticket, NewTicket)

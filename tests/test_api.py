@@ -114,6 +114,21 @@ def test_closed_office_refuses_tickets(app, client):
     app.extensions["khiu_hours"] = parse_hours("sun 00:00-00:01")
     response = new_ticket(client)
     assert response.status_code == 409 and response.get_json()["error"] == "office_closed"
+    assert "นอกเวลาทำการ" in response.get_json()["message_th"]
+
+
+def test_errors_a_device_shows_a_citizen_carry_the_message_in_thai_too(client):
+    """A kiosk or app built on the API can show the refusal in the citizen's language: the
+    unknown service or ticket, and a queue action the ticket's state forbids; a malformed
+    request (a developer's mistake) needs none."""
+    def thai(response) -> str:
+        text = response.get_json()["message_th"]
+        assert re.search(r"[\u0e00-\u0e7f]", text) and not re.search(r"[A-Za-z]", text), text
+        return text
+
+    thai(new_ticket(client, service="NOPE"))
+    thai(client.get("/api/v1/tickets/nope"))
+    assert "message_th" not in new_ticket(client, service=7).get_json()
 
 
 def test_counter_actions_need_a_valid_bearer_token(client, app):
@@ -151,6 +166,7 @@ def test_a_visit_through_the_api(client, app):
     assert client.post(f"{path}/start", headers=token).status_code == 200
     conflict = client.post(f"{path}/no-show", headers=token)
     assert conflict.status_code == 409 and conflict.get_json()["error"] == "invalid_transition"
+    assert "ไม่" in conflict.get_json()["message_th"]
     bad_position = client.post(f"{path}/transfer", headers=token,
                                json={"service": "REG-MOVE-IN", "position": "middle"})
     assert bad_position.status_code == 422

@@ -125,7 +125,8 @@ def test_a_held_lock_is_a_retryable_503_and_writes_nothing(app):
 
     assert api.status_code == 503 and api.headers["Retry-After"] == "1"
     assert api.get_json() == {"error": "database_busy",
-                              "message": "The database is busy; retry the request"}
+                              "message": "The database is busy; retry the request",
+                              "message_th": "ระบบไม่ว่างชั่วคราว กรุณาลองใหม่อีกครั้ง"}
     assert page.status_code == 503 and page.headers["Retry-After"] == "1"
     text = page.get_data(as_text=True)
     assert "ระบบไม่ว่างชั่วคราว กรุณาลองใหม่อีกครั้ง" in text
