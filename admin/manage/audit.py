@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from admin.manage.common import admin_only, whole_number
 from models import AuditEntry, Staff, db
 from web.office import current_office
+from web.routing import page_number
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -58,7 +59,7 @@ def entries():
     office_id = current_office().id
     action = request.args.get("action", "")[:40]
     staff_id = _positive("staff")
-    page = _positive("page") or 1
+    page = page_number()
     query = select(AuditEntry).where(AuditEntry.office_id == office_id)
     if action:
         query = query.where(AuditEntry.action == action)
