@@ -31,6 +31,7 @@ from sqlalchemy.orm.util import identity_key
 from models.base import UTCDateTime, day_start, now_utc
 from models.bearer import Bearer, BearerRefused, staff_id_of
 from models.catalog import Service
+from models.lanes import priority_turn
 from models.one_statement import call_next_statement, document_of
 from models.queue import ACTIVE, Ticket, TicketStatus, VisitSegment
 from models.refusals import check_counter, counter_busy
@@ -203,8 +204,7 @@ def _counter_state(session: Session | Sql, counter_id: int, day, priority_ratio:
 
 
 def _priority_first(state, priority_ratio: int) -> bool:
-    """After priority_ratio priority calls in a row, a waiting normal ticket gets its turn."""
-    return not (priority_ratio <= 0 or state.recent_priority == priority_ratio)
+    return priority_turn(state.recent_priority, priority_ratio)
 
 
 def claim_next(session: Session | Sql, counter_id: int, office_id: int,

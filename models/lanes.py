@@ -17,13 +17,11 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def priority_turn(recent_priority: Sequence[bool], ratio: int) -> bool:
-    """Whether the priority lane goes first at the next call, given the lanes of the counter's
-    latest calls today, newest first (True for a priority ticket)."""
-    if ratio <= 0:
-        return False
-    latest = list(recent_priority[:ratio])
-    return not (len(latest) == ratio and all(latest))
+def priority_turn(priority_calls: int, ratio: int) -> bool:
+    """Whether the priority lane goes first at the next call, given how many of the counter's
+    latest `ratio` calls today were of the priority lane: after `ratio` of them in a row, a
+    normal ticket gets its turn."""
+    return not (ratio <= 0 or priority_calls == ratio)
 
 
 def calling_order(front: Iterable[T], priority: Iterable[T], normal: Iterable[T], ratio: int,
@@ -35,7 +33,7 @@ def calling_order(front: Iterable[T], priority: Iterable[T], normal: Iterable[T]
     lanes = {True: list(priority)[::-1], False: list(normal)[::-1]}  # popped from the end
     history = list(recent_priority)
     while lanes[True] or lanes[False]:
-        lane = priority_turn(history, ratio)
+        lane = priority_turn(sum(history[:max(ratio, 0)]), ratio)
         if not lanes[lane]:
             lane = not lane
         ordered.append(lanes[lane].pop())

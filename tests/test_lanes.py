@@ -9,20 +9,18 @@ import pytest
 from models.lanes import Ahead, calling_order, priority_turn
 
 
-@pytest.mark.parametrize(("recent", "ratio", "expected"), [
-    ((), 2, True),                      # a counter's first call of the day
-    ((True,), 2, True),
-    ((True, True), 2, False),           # two priority calls in a row: a normal one's turn
-    ((True, True, False), 2, False),
-    ((False, True), 2, True),
-    ((True, False, True), 2, True),
-    ((True,), 1, False),
-    ((False,), 1, True),
-    ((), 0, False),                     # ratio 0: the normal lane first
-    ((False, False), -1, False),
+@pytest.mark.parametrize(("priority_calls", "ratio", "expected"), [
+    (0, 2, True),                       # a counter's first call of the day, or after normal ones
+    (1, 2, True),
+    (2, 2, False),                      # two priority calls in a row: a normal one's turn
+    (0, 1, True),
+    (1, 1, False),
+    (0, 0, False),                      # ratio 0: the normal lane first
+    (0, -1, False),
 ])
-def test_the_priority_lane_goes_first_until_ratio_calls_in_a_row(recent, ratio, expected):
-    assert priority_turn(recent, ratio) is expected
+def test_the_priority_lane_goes_first_until_ratio_calls_in_a_row(priority_calls, ratio,
+                                                                  expected):
+    assert priority_turn(priority_calls, ratio) is expected
 
 
 def test_the_lanes_take_turns_and_one_that_runs_dry_lets_the_other_through():
