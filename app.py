@@ -19,7 +19,7 @@ from config import Config, instance_secret_key
 from kiosk.printing import raqm_available
 from models import db
 from models.hours import parse_hours
-from web import assets, errors, i18n, qr, routing, security, thaitime
+from web import assets, errors, i18n, issuers, qr, routing, security, thaitime
 
 log = logging.getLogger("khiu")
 htmx = HTMX()
@@ -50,7 +50,7 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
     db.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)
-    for helper in (i18n, thaitime, qr, errors, security):
+    for helper in (i18n, thaitime, qr, errors, security, issuers):
         helper.init_app(app)
     app.register_blueprint(assets.bp)
     kiosk.register(app)

@@ -59,7 +59,11 @@ SPEC = {
                 "schema": _ref("NewTicket")}}},
             "responses": {"201": _json(_ref("IssuedTicket"), "Issued"),
                           "200": _json(_ref("IssuedTicket"), "Issued before with this key"),
-                          "400": ERROR, "404": ERROR,
+                          "400": ERROR,
+                          "403": _json(_ref("Error"), "not_a_kiosk: the request does not "
+                                       "come from a network tickets are issued to "
+                                       "(TICKET_NETWORKS)"),
+                          "404": ERROR,
                           "409": _json(_ref("Error"), "office_closed, or "
                                        "idempotency_key_reused (the key was given for a "
                                        "ticket of another service)"),

@@ -30,6 +30,7 @@ from models.tickets import (
     service_and_office_hours,
 )
 from models.transactions import transaction as sql_transaction
+from web.issuers import REFUSAL_EN, REFUSAL_TH, may_issue
 from web.office import current_office_id, hours_as_stored
 from web.routing import MAX_ID
 
@@ -211,6 +212,8 @@ def create_ticket():
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 64):
         raise ApiError(422, "invalid", "'idempotency_key' is a string of 1-64 characters")
     code = require_service_code(body.get("service"))
+    if not may_issue():
+        raise ApiError(403, "not_a_kiosk", REFUSAL_EN, REFUSAL_TH)
     reason = PriorityReason(priority) if isinstance(priority, str) else \
         (PriorityReason.ELDERLY if priority else None)
     # The reads before and the answer after share no transaction with the write: the

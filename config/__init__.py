@@ -75,6 +75,10 @@ class Config:
     BMA_OSS_URL = os.environ.get("BMA_OSS_URL", "")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     OPENING_HOURS = os.environ.get("OPENING_HOURS", "mon-fri 08:00-16:00")
+    # Where tickets may be taken from (web/issuers.py): this machine and private networks.
+    TICKET_NETWORKS = os.environ.get(
+        "TICKET_NETWORKS", "127.0.0.0/8, ::1, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, "
+        "fc00::/7, fe80::/10")
     # Priority tickets called in a row before a waiting normal ticket gets its turn.
     PRIORITY_RATIO = _env_int("PRIORITY_RATIO", 2)
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)

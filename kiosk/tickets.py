@@ -24,6 +24,7 @@ from models.base import begin_write
 from models.estimates import eta_minutes, people_ahead
 from models.tickets import QueueError, issue_ticket, ticket_by_token
 from web.errors import error_page
+from web.issuers import REFUSAL_EN, REFUSAL_TH, may_issue
 from web.office import current_office, office_open, opening_hours
 
 log = logging.getLogger("khiu.printing")
@@ -48,6 +49,8 @@ def ticket_view(ticket: Ticket) -> dict:
 @bp.post("/services/<code>/ticket")
 def take(code: str):
     service = find_service(code)
+    if not may_issue():
+        return error_page(403, REFUSAL_TH, REFUSAL_EN)
     if not office_open():
         return render_template("tickets/closed.html", service=service,
                                hours=opening_hours()), 409

@@ -7,10 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models import ApiToken, db
+from models import ApiToken, Ticket, db
 from tests.api_helpers import bearer, token_for
 from tests.queue_helpers import counter
-from tests.staff_helpers import deactivate
+from tests.staff_helpers import csrf, deactivate
 
 
 def counter_id(app, label: str) -> int:
@@ -208,3 +208,42 @@ def test_an_answer_formatted_after_its_transaction_refuses_a_waiting_ticket():
 
     with pytest.raises(RuntimeError, match="people ahead"):
         formatted(SimpleNamespace(status=TicketStatus.WAITING), [])
+
+
+def test_tickets_are_issued_to_the_office_network_only(app):
+    """The QR's status page may be public: taking a ticket is not. From an internet address
+    the API refuses (403 with Thai), the kiosk's form too, and the manual shows where tickets
+    are taken instead of the buttons; a kiosk on the office LAN takes them as before."""
+    def client_from(address: str):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    outside = client_from("203.0.113.9")
+    answer = outside.post("/api/v1/tickets", json={"service": "REG-BIRTH"})
+    assert answer.status_code == 403 and answer.get_json()["error"] == "not_a_kiosk"
+    assert "ตู้บริการ" in answer.get_json()["message_th"]
+    page = outside.get("/services/REG-BIRTH").get_data(as_text=True)
+    assert "ตู้บริการในสำนักงานเขตเท่านั้น" in page and 'class="take-form"' not in page
+    form = outside.post("/services/REG-BIRTH/ticket",
+                        data={"priority": "", "csrf_token": csrf(outside)})
+    assert form.status_code == 403
+    assert "Queue tickets are issued at the kiosk" in form.get_data(as_text=True)
+    for address in ("192.168.1.20", "10.1.2.3", "::ffff:172.16.0.8", "127.0.0.1"):
+        lan = client_from(address)
+        assert lan.post("/api/v1/tickets", json={"service": "REG-BIRTH"}).status_code == 201
+        assert 'class="take-form"' in lan.get("/services/REG-BIRTH").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Ticket).count() == 4  # nothing was issued from outside
+
+
+def test_ticket_networks_anywhere_or_a_list_and_a_bad_setting_stops_start_up(tmp_path):
+    from app import create_app
+    from web.issuers import parse_networks
+
+    assert parse_networks("*") is None
+    assert [str(n) for n in parse_networks("203.0.113.0/24, 2001:db8::1")] == \
+        ["203.0.113.0/24", "2001:db8::1/128"]
+    with pytest.raises(RuntimeError, match="TICKET_NETWORKS"):
+        create_app(overrides={"TICKET_NETWORKS": "the office", "SECRET_KEY": "x",
+                              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/k.db"})
