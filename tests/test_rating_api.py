@@ -77,7 +77,8 @@ def test_a_second_rating_is_refused_with_409(app, client):
     again = rate(client, token, score=1)
     assert again.status_code == 409
     assert again.get_json() == {"error": "already_rated",
-                                "message": "This visit has already been rated. Thank you."}
+                                "message": "This visit has already been rated. Thank you.",
+                                "message_th": "การมาติดต่อครั้งนี้ได้รับการประเมินแล้ว ขอบคุณค่ะ"}
     assert [r.score for r in stored(app)] == [5]
 
 
@@ -113,7 +114,8 @@ def test_a_missing_score_is_422(app, client):
 def test_an_unknown_ticket_is_404(client):
     response = rate(client, secrets.token_urlsafe(24))
     assert response.status_code == 404
-    assert response.get_json() == {"error": "unknown_ticket", "message": "No such ticket"}
+    assert response.get_json() == {"error": "unknown_ticket", "message": "No such ticket",
+                                   "message_th": "ไม่พบบัตรคิวนี้"}
 
 
 @pytest.mark.parametrize("data", ["not json", "[1, 2]", "", "5"])
