@@ -35,6 +35,10 @@ def test_board_shows_and_announces_every_call_in_order(app, live_server, browser
     page.goto(f"{live_server}/board/")
     page.wait_for_selector('#board[data-live="1"]', timeout=10_000)
     page.screenshot(path=str(artifacts / "01-board-idle.png"))
+    # Tapping "turn on the sound" takes the button away (a button's display style kept it on
+    # screen over the last calls, so staff could not tell the sound was on).
+    page.click("#sound-on")
+    page.wait_for_selector("#sound-on", state="hidden", timeout=3_000)
 
     first = call_and_finish(app, "1", finish_it=False)
     tile = page.locator('.tile[data-counter="1"] .tile-number')
