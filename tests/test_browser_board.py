@@ -47,7 +47,7 @@ def test_board_shows_and_announces_every_call_in_order(app, live_server, browser
         "n => document.querySelector('.tile[data-counter=\"1\"] .tile-number').textContent === n",
         arg=first, timeout=3_000)
     page.wait_for_selector("#call-flash:not([hidden])", timeout=3_000)
-    assert page.locator("#call-flash").inner_text() == f"{first} → ช่อง Counter 1"
+    assert page.locator("#call-flash").inner_text() == f"{first} → ช่อง 1\nCounter 1"
     page.screenshot(path=str(artifacts / "02-first-call.png"))
 
     # Two calls in quick succession queue behind the first announcement; none is cut or lost.
@@ -82,7 +82,7 @@ def test_board_shows_and_announces_every_call_in_order(app, live_server, browser
     shown = [(at, text) for at, hidden, text in log if not hidden]
     hidden_at = [at for at, hidden, _ in log if hidden]
     starts = {text: min(at for at, t in shown if t == text)
-              for text in (f"{second} → ช่อง Counter 2", f"{third} → ช่อง Counter 3")}
+              for text in (f"{second} → ช่อง 2\nCounter 2", f"{third} → ช่อง 3\nCounter 3")}
     begin, last = sorted(starts.values())
     assert not [at for at in hidden_at if begin < at < last], log
     assert min(at for at in hidden_at if at > last) - last >= 3_000, log

@@ -57,7 +57,8 @@
   var flashTile = null;
 
   function flash(call) {
-    flashBox.textContent = call.number + " → ช่อง Counter " + call.counter;
+    // Thai in full on the first line, English below (one line wrapped between the two).
+    flashBox.textContent = call.number + " → ช่อง " + call.counter + "\nCounter " + call.counter;
     flashBox.hidden = false;
     if (flashTile) { flashTile.classList.remove("flash"); }
     flashTile = document.querySelector('.tile[data-counter="' + call.counter + '"]');
