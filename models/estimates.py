@@ -23,6 +23,7 @@ from models.queue import SegmentOutcome, Ticket, TicketStatus, VisitSegment
 from models.reports.sql import minutes_between
 from models.sql import Prepared, Sql, flush
 from models.staff import Counter, called_in_turn_with, counter_service
+from models.streak import priority_streak
 from models.tickets import NewTicket
 from models.transactions import on_events_committed
 
@@ -58,7 +59,8 @@ def _ahead_statement(priority: bool, to_front: bool):
             Ticket.service_id == turn.c.id, Ticket.status == TicketStatus.WAITING,
             Ticket.id != bindparam("id"), condition).correlate(turn).scalar_subquery()
         return cast(func.coalesce(func.sum(each), 0), Integer)
-    return select(*(total(condition) for condition in conditions)).select_from(turn)
+    streak = priority_streak(bindparam("service_id", type_=Integer))
+    return select(*(total(condition) for condition in conditions), streak).select_from(turn)
 
 
 # Built once: counting people ahead runs for every ticket shown or issued.
@@ -74,7 +76,8 @@ def ahead_of(session: Session | Sql, ticket: Ticket | NewTicket) -> Ahead:
     statement = AHEAD[ticket.priority_reason is not None, bool(ticket.to_front)]
     return Ahead(*Sql.of(session).one(statement, {
         "office_id": ticket.office_id, "day": ticket.business_day,
-        "service_id": ticket.service_id, "queued_at": ticket.queued_at, "id": ticket.id}))
+        "service_id": ticket.service_id, "queued_at": ticket.queued_at, "id": ticket.id,
+        "day_start": day_start(ticket.business_day)}))
 
 
 def people_ahead(session: Session | Sql, ticket: Ticket | NewTicket, *,

@@ -50,23 +50,28 @@ class Ahead:
     same_lane: tickets of its own lane before it, of its part of the queue (front transfers
     for a front transfer, everyone else otherwise);
     other_lane: every ticket of the other lane, of its part of the queue.
+    streak: the priority tickets the counters of its service have just called in a row
+    (models/streak.py): that many of the priority lane's turns are used up.
     """
 
     front: int
     same_lane: int
     other_lane: int
+    streak: int = 0
 
     def calls_before(self, priority: bool, ratio: int) -> int:
-        """How many calls come before the ticket, counting from a counter whose turn starts
-        afresh (calling_order with no recent calls): the same number as the ticket's place in
-        that order. The other lane's share is what takes turns with its own lane before it."""
+        """How many calls come before the ticket: its place in calling_order from a counter
+        that has just called `streak` priority tickets in a row. The other lane's share is
+        what takes turns with its own lane before it."""
         if ratio <= 0:
             others = self.other_lane if priority else 0
-        elif priority:
-            # Every `ratio` priority calls let one normal ticket through.
-            others = min(self.other_lane, self.same_lane // ratio)
         else:
-            # Before the n-th normal ticket (n - 1 of them ahead) come up to n * ratio
-            # priority tickets.
-            others = min(self.other_lane, ratio * (self.same_lane + 1))
+            used = min(max(self.streak, 0), ratio)  # the priority turns already taken
+            if priority:
+                # A normal ticket gets through once every `ratio` priority calls.
+                others = min(self.other_lane, (self.same_lane + used) // ratio)
+            else:
+                # Before the n-th normal ticket (n - 1 of them ahead) come up to n * ratio
+                # priority tickets, less those of the current run.
+                others = min(self.other_lane, max(0, ratio * (self.same_lane + 1) - used))
         return self.front + self.same_lane + others

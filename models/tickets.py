@@ -11,12 +11,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.base import UTCDateTime, local, now_utc
+from models.base import UTCDateTime, day_start, local, now_utc
 from models.catalog import Office, Service
 from models.lanes import Ahead
 from models.queue import PriorityReason, QueueEvent, Ticket, TicketStatus
 from models.sql import Prepared, Sql, violates
 from models.staff import called_in_turn_with
+from models.streak import priority_streak
 
 TOKEN_BYTES = 24  # 192 bits: 32 URL-safe characters
 
@@ -128,8 +129,11 @@ SERVICE_BY_CODE = Prepared(text(
 
 
 # The services called in turn with the new ticket's, written as the statement below takes it.
-TURN = called_in_turn_with(cast(bindparam("service_id"), Integer)).compile(
-    dialect=postgresql.dialect(paramstyle="named"))
+_AS_WRITTEN = postgresql.dialect(paramstyle="named")
+TURN = called_in_turn_with(cast(bindparam("service_id"), Integer)).compile(dialect=_AS_WRITTEN)
+# How far the priority lane's current run of calls stands (models/streak.py).
+STREAK = priority_streak(cast(bindparam("service_id"), Integer),
+                         cast(bindparam("day_start"), UTCDateTime)).compile(dialect=_AS_WRITTEN)
 # PostgreSQL: the number, the ticket and its event in one statement. The day's counter row of
 # the prefix stays locked from its UPSERT to COMMIT and every ticket of that prefix queues
 # behind it, so nothing else may run in between (each statement costs a round trip and a turn
@@ -165,7 +169,7 @@ SELECT t.id, t.number,
        -- the new ticket. Counted service by service (LATERAL): each count an index scan of
        -- that service's queue, not one read of the whole day's waiting tickets filtered by
        -- service.
-       ahead.front, ahead.same_lane, ahead.other_lane
+       ahead.front, ahead.same_lane, ahead.other_lane, {STREAK} AS streak
 FROM t, pg_notify('{EVENTS_CHANNEL}', ''), (
     SELECT CAST(coalesce(sum(n.front), 0) AS integer) AS front,
            CAST(coalesce(sum(n.same_lane), 0) AS integer) AS same_lane,
@@ -181,6 +185,7 @@ FROM t, pg_notify('{EVENTS_CHANNEL}', ''), (
                AND w.business_day = :day AND w.status = 'waiting') AS n) AS ahead
 """).bindparams(bindparam("day", type_=Date), bindparam("now", type_=UTCDateTime),
                 bindparam("created_at", type_=UTCDateTime),
+                bindparam("day_start", type_=UTCDateTime),
                 bindparam("priority_reason", type_=String)))
 KEY_CONSTRAINT = "uq_ticket_office_id_idempotency_key"
 SAVEPOINT = Prepared(text("SAVEPOINT khiu_issue"))
@@ -282,7 +287,7 @@ def issue(
                 "office_id": office_id, "prefix": prefix, "day": day, "token": token,
                 "service_id": service.id, "priority_reason": priority_reason, "now": now,
                 "key": idempotency_key or None, "code": service.code,
-                "created_at": now_utc()})
+                "created_at": now_utc(), "day_start": day_start(day)})
         except IntegrityError as error:
             # Alone (its own transaction, transaction(one_statement=True)) the statement takes
             # no lock on the key: a retry racing the first tap waits for it (at the day's

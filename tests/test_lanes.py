@@ -33,18 +33,32 @@ def test_the_lanes_take_turns_and_one_that_runs_dry_lets_the_other_through():
 
 
 @pytest.mark.parametrize("ratio", [-1, 0, 1, 2, 3, 5])
-def test_calls_before_each_ticket_is_its_place_in_the_calling_order(ratio):
-    """Every mix of up to 6 priority and 6 normal tickets (and 0 to 2 front transfers)."""
-    for fronts, priorities, normals in itertools.product(range(3), range(7), range(7)):
-        front = [("F", i) for i in range(fronts)]
+@pytest.mark.parametrize("streak", [0, 1, 2, 3, 6])
+def test_calls_before_each_ticket_is_its_place_in_the_calling_order(ratio, streak):
+    """Every mix of up to 6 priority and 6 normal tickets, at a counter that has just called
+    `streak` priority tickets in a row (after a normal one)."""
+    recent = [True] * streak + [False]
+    for priorities, normals in itertools.product(range(7), range(7)):
         priority = [("P", i) for i in range(priorities)]
         normal = [("N", i) for i in range(normals)]
-        order = calling_order(front, priority, normal, ratio)
+        order = calling_order([], priority, normal, ratio, recent)
         for place, (lane, i) in enumerate(order):
-            if lane == "F":
-                ahead, is_priority = Ahead(i, 0, 0), False
-            elif lane == "P":
-                ahead, is_priority = Ahead(fronts, i, normals), True
+            if lane == "P":
+                ahead, is_priority = Ahead(0, i, normals, streak), True
             else:
-                ahead, is_priority = Ahead(fronts, i, priorities), False
+                ahead, is_priority = Ahead(0, i, priorities, streak), False
             assert ahead.calls_before(is_priority, ratio) == place, (order, lane, i)
+
+
+@pytest.mark.parametrize("ratio", [0, 1, 2, 3])
+def test_front_transfers_take_turns_among_themselves(ratio):
+    """Among the front transfers (called before everyone) the lanes take turns too."""
+    for fronts in range(8):
+        front_lanes = [i % 2 == 0 for i in range(fronts)]  # alternating lanes
+        front_p = [("FP", i) for i, lane in enumerate(front_lanes) if lane]
+        front_n = [("FN", i) for i, lane in enumerate(front_lanes) if not lane]
+        order = calling_order([], front_p, front_n, ratio)
+        for place, (lane, i) in enumerate(order):
+            mine, others = (front_p, front_n) if lane == "FP" else (front_n, front_p)
+            ahead = Ahead(0, [t[1] for t in mine].index(i), len(others))
+            assert ahead.calls_before(lane == "FP", ratio) == place

@@ -253,7 +253,8 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
         sql = Sql.of(db.session)
         given = {"office_id": service.office_id, "prefix": service.ticket_prefix, "day": day,
                  "token": "ahead-new", "service_id": service.id, "priority_reason": None,
-                 "now": now, "key": None, "code": "REG-BIRTH", "created_at": now}
+                 "now": now, "key": None, "code": "REG-BIRTH", "created_at": now,
+                 "day_start": day_start(day)}
         with prepared(sql, ISSUE_IN_ONE_STATEMENT, given, "ahead") as (cursor, execute):
             json_plan(cursor, execute)  # the generic plan, made while the day is empty
             # Five of the service waiting, 2,000 of it served, 1,000 of another section's waiting.
@@ -398,12 +399,46 @@ def test_postgresql_counts_an_existing_tickets_people_ahead_from_its_turns_queue
         without_statistics(db.session, "ticket")
         sql = Sql.of(db.session)
         given = {"office_id": mine.office_id, "day": day, "service_id": mine.service_id,
-                 "queued_at": mine.queued_at, "id": mine.id}
-        assert tuple(sql.one(AHEAD[False, False], given)) == (0, 5, 0)  # (front, lane, other)
+                 "queued_at": mine.queued_at, "id": mine.id, "day_start": day_start(day)}
+        assert tuple(sql.one(AHEAD[False, False], given)) == (0, 5, 0, 0)  # models/lanes.Ahead
         with prepared(sql, AHEAD[False, False], given, "turn") as (cursor, execute):
             json_plan(cursor, execute)  # the generic plan
             root = json_plan(cursor, execute, analyze=True)
         reads = [node for node, _ in plan_nodes(root["Plan"])
                  if node.get("Relation Name") == "ticket"]
         assert reads and rows_read(reads) <= 20, (rows_read(reads), root)
+        db.session.rollback()
+
+
+def test_postgresql_reads_the_priority_run_of_calls_by_each_counters_index(pg_app):
+    """People ahead count the counters' current run of priority calls (models/streak.py),
+    when issuing and when a ticket is shown. A generic plan made without statistics must
+    reach today's calls of the service's counters by their index, not read whole tables."""
+    now = datetime.now(UTC)
+    day = business_day(now)
+    with pg_app.app_context():
+        for table in ("ticket", "visit_segment", "counter_service"):
+            without_statistics(db.session, table)
+        service = db.session.execute(text(
+            "SELECT id, office_id, ticket_prefix FROM service WHERE code = 'REG-BIRTH'")).one()
+        sql = Sql.of(db.session)
+        issuing = {"office_id": service.office_id, "prefix": service.ticket_prefix, "day": day,
+                   "token": "streak-plan", "service_id": service.id, "priority_reason": None,
+                   "now": now, "key": None, "code": "REG-BIRTH", "created_at": now,
+                   "day_start": day_start(day)}
+        shown = {"office_id": service.office_id, "day": day, "service_id": service.id,
+                 "queued_at": now, "id": 1, "day_start": day_start(day)}
+        for name, statement, given in (("issue", ISSUE_IN_ONE_STATEMENT, issuing),
+                                       ("shown", AHEAD[True, False], shown)):
+            with prepared(sql, statement, given, name) as (cursor, execute):
+                root = json_plan(cursor, execute)
+            nodes = [node for node, _ in plan_nodes(root["Plan"])]
+            segments = [node for node in nodes if node.get("Relation Name") == "visit_segment"]
+            # Today's calls of each counter by its index: the latest normal one, and the run
+            # since (two reads for the two subqueries).
+            assert len(segments) == 2 and all(
+                node.get("Index Name") == "ix_visit_segment_counter_called"
+                for node in segments), (name, root)
+            assert not [node for node in nodes if node["Node Type"] == "Seq Scan" and
+                        node.get("Relation Name") in ("ticket", "visit_segment")], (name, root)
         db.session.rollback()

@@ -243,32 +243,48 @@ def test_people_ahead_matches_the_order_tickets_are_called_in(app):
 
 
 @pytest.mark.parametrize("ratio", [1, 2, 3, 0])
-def test_people_ahead_follow_the_lanes_turns_at_the_priority_ratio(any_app, ratio):
+@pytest.mark.parametrize("called_first", [0, 1, 3])
+def test_people_ahead_follow_the_lanes_turns_at_the_priority_ratio(any_app, ratio,
+                                                                   called_first):
     """With both lanes waiting a counter calls `ratio` priority tickets, then a normal one:
     a priority ticket behind four others of its lane is not 'next but four' (the normal
     tickets that take their turns come first), and a normal ticket is not behind every
-    priority ticket of the morning. People ahead, as issued (PostgreSQL counts them in the
-    issuing statement) and as read later, are each ticket's place in the real calling order,
-    and the console lists the queue in that order."""
+    priority ticket of the morning. After some calls the counters' current run of priority
+    calls counts too (a phone said 'you are next' while a normal ticket's turn came first).
+    People ahead, as issued (PostgreSQL counts them in the issuing statement) and as read
+    later, are each ticket's place in the real calling order, and the console lists the
+    queue in that order."""
     any_app.config["PRIORITY_RATIO"] = ratio
     client = any_app.test_client()
-    lanes = "NPPNPNNPPN"
+    lanes = "NPPNPNNPPNP"
     codes = ["REG-BIRTH", "REG-DEATH", "REG-MOVE-IN"]
-    issued = [client.post("/api/v1/tickets", json={
-        "service": codes[i % 3], "priority": lane == "P"}).get_json()
-        for i, lane in enumerate(lanes)]
+
+    def take(i: int) -> dict:
+        return client.post("/api/v1/tickets", json={
+            "service": codes[i % 3], "priority": lanes[i] == "P"}).get_json()
+
+    def call_and_finish() -> str | None:
+        ticket = call("1", priority_ratio=ratio)
+        if ticket is not None:
+            finish(db.session, ticket)
+            db.session.commit()
+        return ticket and ticket.number
+
+    issued = [take(i) for i in range(len(lanes) - 1)]
+    with any_app.app_context():
+        done = [call_and_finish() for _ in range(called_first)]
+    issued.append(take(len(lanes) - 1))  # issued with the counters' run under way
+    waiting = [t for t in issued if t["number"] not in done]
     predicted = {t["number"]: client.get(f"/api/v1/tickets/{t['token']}").get_json()
-                 ["people_ahead"] for t in issued}
+                 ["people_ahead"] for t in waiting}
     with any_app.app_context():
         listed = [t.number for t in waiting_in_calling_order(
             db.session, counter("1"), business_day(now_utc()), ratio)]
         called = []
-        while (ticket := call("1", priority_ratio=ratio)) is not None:
-            called.append(ticket.number)
-            finish(db.session, ticket)
-            db.session.commit()
+        while (number := call_and_finish()) is not None:
+            called.append(number)
     assert sorted(called) == sorted(predicted)
-    assert [predicted[number] for number in called] == list(range(len(lanes)))
+    assert [predicted[number] for number in called] == list(range(len(waiting)))
     # The last ticket issued has nobody after it: its count at issue is already final.
     assert issued[-1]["people_ahead"] == predicted[issued[-1]["number"]]
     assert listed == called
