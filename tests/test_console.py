@@ -74,7 +74,14 @@ def test_a_day_at_the_counter(client, app):
     finished = post(client, f"/staff/console/{one}/ticket/finish").get_data(as_text=True)
     assert 'id="fig-served">1<' in finished
 
-    post(client, f"/staff/console/{one}/call-next")
+    called = post(client, f"/staff/console/{one}/call-next").get_data(as_text=True)
+    # The transfer names no service until the clerk chooses one (its first service was the
+    # complaints desk: a tap sent the visitor there), and without one nothing moves.
+    assert re.search(r'<select id="transfer-service" name="service" required>\s*'
+                     r'<option value="" selected disabled>', called)
+    unchosen = post(client, f"/staff/console/{one}/transfer", service="", position="back")
+    assert unchosen.status_code == 409 and "เลือกคิวและงานบริการปลายทางก่อนโอน" in \
+        unchosen.get_data(as_text=True)
     moved = post(client, f"/staff/console/{one}/transfer", service="REV-LANDTAX",
                  position="front")
     assert moved.status_code == 200
@@ -88,6 +95,9 @@ def test_a_day_at_the_counter(client, app):
 
     paused = post(client, f"/staff/console/{one}/pause").get_data(as_text=True)
     assert "พักการเรียก" in paused
+    # A paused counter offers to resume, not a call it would refuse.
+    assert f"/staff/console/{one}/call-next" not in paused
+    assert f"/staff/console/{one}/resume" in paused
     assert post(client, f"/staff/console/{one}/call-next").status_code == 409
     post(client, f"/staff/console/{one}/resume")
 
