@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from kiosk.printing import decode_raster
 from models import PrintJob, PrintStatus, Ticket, db
 from models.calling import call_next
-from models.counter_actions import start, transfer
+from models.counter_actions import no_show, start, transfer
 from tests.printer_capture import CapturingPrinter, closed_port
 from tests.queue_helpers import counter, service, staff
 
@@ -159,6 +159,14 @@ def test_status_page_follows_the_visit(client, app):
     moved = client.get(f"/t/{token}").get_data(as_text=True)
     assert "โอนไปยัง" in moved and "การแจ้งย้ายที่อยู่ (ย้ายเข้า)" in moved
     assert "ฝ่ายทะเบียน" in moved and "ช่อง 2" in moved and "โอนต่อ" in moved
+    with app.app_context():
+        no_show(db.session, call_next(db.session, counter("1"), staff("reg1")))
+        db.session.commit()
+    gone = client.get(f"/t/{token}").get_data(as_text=True)
+    # A no-show's page says what to do next, and does not call the missed call "done".
+    assert 'id="no-show-advice"' in gone and "รับบัตรคิวใหม่ที่ตู้บริการ" in gone
+    last_segment = gone.split('<ol class="segments">')[1].split("<li>")[-1]
+    assert "ปิดคิว" in last_segment and "เสร็จ" not in last_segment
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 500, "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"])
