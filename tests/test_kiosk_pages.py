@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from models import Service, db
@@ -236,3 +237,15 @@ def test_every_page_names_the_apps_own_icon(client):
         assert icon.get_data(as_text=True).lstrip().startswith("<svg")
     finally:
         icon.close()
+
+
+@pytest.mark.parametrize("path", ["/services/REG-BIRTH", "/services/REG-BIRTH/checklist"])
+def test_a_document_whose_name_says_if_any_gets_no_second_if_any_badge(client, path):
+    """'หนังสือมอบหมาย (ถ้ามี)' read 'หนังสือมอบหมาย (ถ้ามี) ถ้ามี'."""
+    page = client.get(path).get_data(as_text=True)
+    named = [found.start() for found in re.finditer(re.escape("(ถ้ามี)"), page)]
+    assert len(named) >= 2
+    for at in named:
+        end = page.find('class="doc-name"', at)  # the next document's, if any
+        this_document = page[at:end if end >= 0 else None]
+        assert "badge optional" not in this_document, this_document[:300]
