@@ -262,9 +262,18 @@ def test_people_ahead_of_a_new_ticket_is_what_a_read_counts(any_app):
                 json={"service": "REG-BIRTH", "position": "front"})
     late = client.post("/api/v1/tickets", json={"service": "REG-BIRTH",
                                                 "priority": "pregnant"}).get_json()
-    # the monk, back at the front, and the elderly visitor are ahead of it
-    assert late["people_ahead"] == 2 == client.get(
+    # Ahead of it: the monk, back at the front (counter 1's second priority call in a row),
+    # then a normal ticket's turn, then the elderly visitor.
+    assert late["people_ahead"] == 3 == client.get(
         f"/api/v1/tickets/{late['token']}").get_json()["people_ahead"]
+    order = []
+    while (answer := client.post(f"/api/v1/counters/{counter_id(any_app, '1')}/call-next",
+                                 headers=auth)).status_code == 200:
+        order.append(answer.get_json()["ticket"]["number"])
+        client.post(f"/api/v1/tickets/{answer.get_json()['ticket']['token']}/finish",
+                    headers=auth)
+    assert order.index(late["number"]) == 3
+    assert order[:3] == [issued[2]["number"], issued[0]["number"], issued[4]["number"]]
 
 
 def test_a_refused_call_locks_no_waiting_ticket_on_postgresql(pg_app):
