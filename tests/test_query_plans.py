@@ -236,6 +236,17 @@ def test_postgresql_finds_the_ticket_a_counter_holds_in_the_index_of_held_ticket
         db.session.rollback()
 
 
+def birth_issuing(now: datetime, token: str):
+    """REG-BIRTH's row, and ISSUE_IN_ONE_STATEMENT's parameters for a normal ticket of it."""
+    service = db.session.execute(text(
+        "SELECT id, office_id, ticket_prefix FROM service WHERE code = 'REG-BIRTH'")).one()
+    day = business_day(now)
+    return service, {"office_id": service.office_id, "prefix": service.ticket_prefix,
+                     "day": day, "token": token, "service_id": service.id,
+                     "priority_reason": None, "now": now, "key": None, "code": "REG-BIRTH",
+                     "created_at": now, "day_start": day_start(day)}
+
+
 def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_only(pg_app):
     """A new ticket's people ahead are the waiting tickets of the services called in turn with
     its own (models/staff.called_in_turn_with). A generic plan made
@@ -248,13 +259,8 @@ def test_postgresql_counts_the_people_ahead_of_a_new_ticket_from_the_waiting_onl
     day = business_day(now)
     with pg_app.app_context():
         without_statistics(db.session, "ticket")
-        service = db.session.execute(text(
-            "SELECT id, office_id, ticket_prefix FROM service WHERE code = 'REG-BIRTH'")).one()
+        service, given = birth_issuing(now, "ahead-new")
         sql = Sql.of(db.session)
-        given = {"office_id": service.office_id, "prefix": service.ticket_prefix, "day": day,
-                 "token": "ahead-new", "service_id": service.id, "priority_reason": None,
-                 "now": now, "key": None, "code": "REG-BIRTH", "created_at": now,
-                 "day_start": day_start(day)}
         with prepared(sql, ISSUE_IN_ONE_STATEMENT, given, "ahead") as (cursor, execute):
             json_plan(cursor, execute)  # the generic plan, made while the day is empty
             # Five of the service waiting, 2,000 of it served, 1,000 of another section's waiting.
@@ -419,13 +425,8 @@ def test_postgresql_reads_the_priority_run_of_calls_by_each_counters_index(pg_ap
     with pg_app.app_context():
         for table in ("ticket", "visit_segment", "counter_service"):
             without_statistics(db.session, table)
-        service = db.session.execute(text(
-            "SELECT id, office_id, ticket_prefix FROM service WHERE code = 'REG-BIRTH'")).one()
+        service, issuing = birth_issuing(now, "streak-plan")
         sql = Sql.of(db.session)
-        issuing = {"office_id": service.office_id, "prefix": service.ticket_prefix, "day": day,
-                   "token": "streak-plan", "service_id": service.id, "priority_reason": None,
-                   "now": now, "key": None, "code": "REG-BIRTH", "created_at": now,
-                   "day_start": day_start(day)}
         shown = {"office_id": service.office_id, "day": day, "service_id": service.id,
                  "queued_at": now, "id": 1, "day_start": day_start(day)}
         for name, statement, given in (("issue", ISSUE_IN_ONE_STATEMENT, issuing),
