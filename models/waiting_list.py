@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from models.base import day_start
 from models.lanes import calling_order
@@ -34,6 +34,8 @@ def recent_lanes(session: Session, counter: Counter, day: date, count: int) -> l
 def waiting_in_calling_order(session: Session, counter: Counter, day: date,
                              priority_ratio: int, limit: int = 50) -> list[Ticket]:
     """The first `limit` waiting tickets of the counter's active services, in calling order."""
+    # (The counter's services, loaded here, are what each ticket's service is read from: a
+    # many-to-one finds its row in the session without a query.)
     service_ids = [s.id for s in counter.services if s.active]
     if not service_ids:
         return []
@@ -46,8 +48,7 @@ def waiting_in_calling_order(session: Session, counter: Counter, day: date,
                 Ticket.office_id == counter.office_id, Ticket.business_day == day,
                 Ticket.status == TicketStatus.WAITING, Ticket.service_id.in_(service_ids),
                 Ticket.to_front.is_(front), lane)
-            .order_by(Ticket.queued_at, Ticket.id).limit(limit)
-            .options(selectinload(Ticket.service))))
+            .order_by(Ticket.queued_at, Ticket.id).limit(limit)))
 
     recent = recent_lanes(session, counter, day, priority_ratio)
     # Front transfers take turns between the lanes too, before everyone else.
