@@ -17,6 +17,9 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 
 CALL_KINDS = ("called", "recalled")
 LAST_CALL_COUNT = 8
+# Calls read to find the last eight tickets: a recall calls a ticket again, and the board lists
+# each ticket once, at its latest call (a waiting room reads a repeated number as two people).
+LAST_CALLS_READ = LAST_CALL_COUNT * 3
 
 
 # The board is drawn again on every call, for every board at once: Core SQL, built once.
@@ -33,10 +36,10 @@ NOW_SERVING = (select(_TICKETS.c.counter_id, _TICKETS.c.number)
 # The latest calls of any day, newest first; board_state keeps today's. (With "today" in the
 # WHERE, a board before the day's eighth call walked the office's events back to the oldest:
 # 282 ms with 591,000 of them. This walk stops at the eighth latest call.)
-LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.data, _EVENTS.c.created_at)
+LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.data, _EVENTS.c.created_at)
               .where(_EVENTS.c.office_id == bindparam("office_id"),
                      _EVENTS.c.kind.in_(CALL_KINDS))
-              .order_by(_EVENTS.c.id.desc()).limit(LAST_CALL_COUNT))
+              .order_by(_EVENTS.c.id.desc()).limit(LAST_CALLS_READ))
 
 
 def board_state(office_id: int) -> dict:
@@ -46,9 +49,21 @@ def board_state(office_id: int) -> dict:
     counters = connection.execute(BOARD_COUNTERS, params).all()
     serving = {row.counter_id: row for row in connection.execute(NOW_SERVING, params)}
     since = day_start(business_day(now_utc()))
-    calls = [call for call in connection.execute(LAST_CALLS, params) if call.created_at >= since]
+    calls = latest_call_of_each_ticket(
+        call for call in connection.execute(LAST_CALLS, params) if call.created_at >= since)
     return {"counters": counters, "serving": serving, "calls": calls,
             "last_call_id": calls[0].id if calls else 0}
+
+
+def latest_call_of_each_ticket(calls) -> list:
+    """The newest LAST_CALL_COUNT calls, newest first, one per ticket number: a recall or a call
+    at the counter a ticket was transferred to replaces the ticket's earlier call."""
+    latest: dict[str, object] = {}
+    for call in calls:
+        latest.setdefault(call.data["number"], call)
+        if len(latest) == LAST_CALL_COUNT:
+            break
+    return list(latest.values())
 
 
 def announcements(events: list) -> list[dict]:

@@ -142,3 +142,37 @@ def test_the_last_calls_are_todays_and_read_without_walking_the_history(app):
         assert state["last_call_id"] == state["calls"][0].id
         # The whole board: fewer steps than one per event of the history.
         assert steps[0] * 100 < history, steps
+
+
+def test_last_calls_list_each_ticket_once_at_its_latest_call(client, app):
+    """A recall calls the same visitor again and a transfer sends them to another counter: the
+    waiting room reads one line per ticket, the latest, not the same number twice."""
+    from models.counter_actions import recall, start, transfer
+    from tests.queue_helpers import service
+
+    with app.app_context():
+        issue("REG-BIRTH")
+        issue("REG-BIRTH")
+        issue("REV-SIGNTAX")
+    first, second = call(app, "1"), call(app, "2")
+    with app.app_context():
+        begin_write(db.session)
+        moved = call_next(db.session, counter("4"), staff("rev1"))
+        moved_number = moved.number
+        start(db.session, moved)
+        transfer(db.session, moved, service("REG-MOVE-IN"), front=True)
+        db.session.commit()
+    third = call(app, "3")  # the transferred visitor, at the front of registration's queue
+    with app.app_context():
+        from models import Ticket
+        begin_write(db.session)
+        recall(db.session, db.session.scalar(
+            db.select(Ticket).where(Ticket.number == first)))
+        db.session.commit()
+    assert third == moved_number
+    panel = client.get("/board/panel").get_data(as_text=True)
+    calls = panel.split('<section class="last-calls"')[1]
+    assert calls.count('class="call-number"') == 3
+    assert calls.index(f">{first}<") < calls.index(f">{third}<") < calls.index(f">{second}<")
+    assert calls.count(f">{third}<") == 1 and "Counter</span> 4" not in calls
+    assert calls.count("เรียกซ้ำ") == 1 and "Called again" in calls.split(f">{third}<")[0]
