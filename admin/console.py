@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, get_flashed_messages, redirect,
+                   render_template, request, url_for)
 from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +23,13 @@ from models.waiting_list import waiting_in_calling_order
 from web.office import current_office
 
 bp = Blueprint("console", __name__, url_prefix="/staff/console")
+
+
+class Done:
+    """An action's news that is not a refusal: what happened, for the clerk to confirm."""
+
+    def __init__(self, message_th: str, message_en: str):
+        self.message_th, self.message_en = message_th, message_en
 
 
 def _counter(counter_id: int) -> Counter:
@@ -57,7 +65,7 @@ def my_figures() -> dict[str, float | int]:
     }
 
 
-def console_context(counter: Counter, error: QueueError | None = None) -> dict:
+def console_context(counter: Counter, news: QueueError | Done | None = None) -> dict:
     today = business_day(now_utc())
     waiting = waiting_in_calling_order(db.session, counter, today,
                                        current_app.config["PRIORITY_RATIO"])
@@ -67,13 +75,21 @@ def console_context(counter: Counter, error: QueueError | None = None) -> dict:
         .order_by(Section.sort_order, Service.sort_order)).all()
     return {"counter": counter, "ticket": current_ticket(db.session, counter),
             "waiting": waiting,
-            "targets": targets, "figures": my_figures(), "error": error}
+            "targets": targets, "figures": my_figures(),
+            "error": news if isinstance(news, QueueError) else None,
+            "done": news if isinstance(news, Done) else _flashed_done()}
 
 
-def render_console(counter: Counter, error: QueueError | None = None, status: int = 200):
+def _flashed_done() -> Done | None:
+    """The news of a form posted without htmx, which was answered by a redirect here."""
+    messages = get_flashed_messages(category_filter=["console"])
+    return Done(*messages[-1]) if messages else None
+
+
+def render_console(counter: Counter, news: QueueError | Done | None = None, status: int = 200):
     template = "console/_panel.html" if request.headers.get("HX-Request") \
         else "console/counter.html"
-    return render_template(template, **console_context(counter, error)), status
+    return render_template(template, **console_context(counter, news)), status
 
 
 @bp.get("/")
@@ -124,6 +140,8 @@ def _act(counter_id: int, action) -> tuple:
     if counter is None:
         return news
     if not request.headers.get("HX-Request"):
+        if isinstance(news, Done):
+            flash((news.message_th, news.message_en), "console")
         return redirect(url_for("console.counter", counter_id=counter_id), code=303)
     return render_console(counter, news)
 
@@ -187,14 +205,20 @@ def transfer_ticket(counter_id: int):
     code = request.form.get("service", "")
     front = request.form.get("position") == "front"
 
-    def action(counter: Counter) -> None:
+    def action(counter: Counter) -> Done:
         ticket = current_ticket(db.session, counter)
         target = db.session.scalar(select(Service).where(
             Service.office_id == counter.office_id, Service.code == code))
         if ticket is None or target is None:
             raise QueueError("bad_transfer", "เลือกคิวและงานบริการปลายทางก่อนโอน",
                              "Choose the ticket and the target service first")
+        number = ticket.number
         transfer(db.session, ticket, target, front=front)
+        where_th, where_en = ("หัวคิว", "the front of its queue") if front \
+            else ("ท้ายคิว", "the back of its queue")
+        return Done(f"โอนคิว {number} ไปยัง{target.name_th} ({where_th}) แล้ว",
+                    f"{number} transferred to {target.name_en or target.name_th}, "
+                    f"at {where_en}")
     return _act(counter_id, action)
 
 

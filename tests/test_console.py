@@ -85,6 +85,10 @@ def test_a_day_at_the_counter(client, app):
     moved = post(client, f"/staff/console/{one}/transfer", service="REV-LANDTAX",
                  position="front")
     assert moved.status_code == 200
+    # The ticket leaves the counter: the clerk reads where it went (the panel alone shows no
+    # ticket, as after a no-show).
+    assert (f'id="console-done">โอนคิว {numbers[1]} ไปยังการชำระภาษีที่ดินและสิ่งปลูกสร้าง '
+            '(หัวคิว) แล้ว<') in moved.get_data(as_text=True)
     with app.app_context():
         tickets = {t.number: t for t in db.session.scalars(select(Ticket))}
         assert tickets[numbers[0]].status is TicketStatus.FINISHED
@@ -142,3 +146,21 @@ def test_finish_and_call_next_in_one_tap(client, app):
     assert client.post(url, data={"ticket": tokens[1]}).status_code == 400  # no CSRF token
     english = client.get(f"/staff/console/{one}?lang=en").get_data(as_text=True)
     assert "Finish &amp; call next" not in english  # no ticket at the counter, no button
+
+
+def test_a_transfer_posted_without_htmx_is_confirmed_once_after_the_redirect(client, app):
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    client.get("/staff/console/?lang=en")
+    one = counter_id(app, "1")
+    with app.app_context():
+        number = issue("REG-BIRTH").number
+    post(client, f"/staff/console/{one}/call-next")
+    plain = client.post(f"/staff/console/{one}/transfer",
+                        data={"csrf_token": csrf(client, "/staff/console/"),
+                              "service": "REG-DEATH", "position": "back"})
+    assert plain.status_code == 303
+    page = client.get(plain.headers["Location"]).get_data(as_text=True)
+    assert (f'id="console-done">{number} transferred to Death registration, at the back of '
+            'its queue<') in page
+    assert "console-done" not in client.get(plain.headers["Location"]).get_data(as_text=True)
