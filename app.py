@@ -42,6 +42,9 @@ def create_app(config: type[Config] = Config, overrides: dict[str, Any] | None =
         app.extensions["khiu_hours"] = parse_hours(app.config["OPENING_HOURS"])
     except ValueError as exc:
         raise RuntimeError(f"OPENING_HOURS: {exc}") from exc
+    if not isinstance(app.config["COMPLAINT_CONTACT_DAYS"], int) \
+            or app.config["COMPLAINT_CONTACT_DAYS"] < 1:
+        raise RuntimeError("COMPLAINT_CONTACT_DAYS: a whole number of days, 1 or more")
     if not raqm_available():
         log.warning("Pillow has no RAQM layout: Thai tone marks on printed tickets may not "
                     "stack correctly (install a Pillow build with libraqm)")

@@ -7,7 +7,7 @@ get 403.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +21,7 @@ from models.complaint_handling import (
     move_complaint,
     staff_complaints,
 )
+from models.complaint_privacy import erase_due_contacts_now
 from models.complaints import (
     CATEGORY_LABELS,
     MAX_TEXT,
@@ -40,7 +41,13 @@ HANDLERS = (Role.SUPERVISOR, Role.ADMIN)
 @bp.context_processor
 def _labels() -> dict:
     return {"category_labels": CATEGORY_LABELS, "status_labels": STATUS_LABELS,
-            "max_text": MAX_TEXT}
+            "max_text": MAX_TEXT, "contact_days": current_app.config["COMPLAINT_CONTACT_DAYS"]}
+
+
+def _erase_due_contacts() -> None:
+    """Contacts kept past their time never reach a staff page (models/complaint_privacy)."""
+    erase_due_contacts_now(db.session, current_office().id, now_utc(),
+                           current_app.config["COMPLAINT_CONTACT_DAYS"])
 
 
 def _enum_arg(name: str, kind):
@@ -54,6 +61,7 @@ def _enum_arg(name: str, kind):
 @bp.get("/")
 @role_required(*HANDLERS)
 def index():
+    _erase_due_contacts()
     office = current_office()
     now = now_utc()
     filters = {"status": _enum_arg("status", ComplaintStatus),
@@ -94,6 +102,7 @@ def _detail(complaint: Complaint, form: dict | None = None,
 @bp.get("/<int:complaint_id>")
 @role_required(*HANDLERS)
 def detail(complaint_id: int):
+    _erase_due_contacts()
     return _detail(_complaint(complaint_id))
 
 

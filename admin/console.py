@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import (Blueprint, abort, current_app, flash, g, get_flashed_messages, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import selectinload
 

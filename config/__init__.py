@@ -99,6 +99,9 @@ class Config:
         ("Traffy Fondue (ทราฟฟี่ฟองดูว์)", "Traffy Fondue app"),
         ("ศูนย์รับเรื่องราวร้องทุกข์ของรัฐบาล 1111", "Government Complaint Center 1111"),
     ]
+    # A closed complaint's contact details (phone, e-mail) are erased this many days after it
+    # was closed: they are given only to be answered (PDPA; models/complaint_privacy.py).
+    COMPLAINT_CONTACT_DAYS = _env_int("COMPLAINT_CONTACT_DAYS", 90)
     # A finished visit may be rated for this many hours.
     RATING_WINDOW_HOURS = _env_int("RATING_WINDOW_HOURS", 24)
     # A ticket number typed at /rate/ finds only a visit finished this recently: numbers are

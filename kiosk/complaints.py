@@ -10,6 +10,7 @@ import secrets
 
 from flask import (
     Blueprint,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -47,7 +48,8 @@ def _remember_phone_visit() -> None:
 @bp.context_processor
 def _labels() -> dict:
     return {"category_labels": CATEGORY_LABELS, "status_labels": STATUS_LABELS,
-            "max_text": MAX_TEXT, "max_contact": MAX_CONTACT}
+            "max_text": MAX_TEXT, "max_contact": MAX_CONTACT,
+            "contact_days": current_app.config["COMPLAINT_CONTACT_DAYS"]}
 
 
 def _sections() -> list[Section]:

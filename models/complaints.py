@@ -86,6 +86,8 @@ class Complaint(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the contact was erased, COMPLAINT_CONTACT_DAYS after closing (complaint_privacy).
+    contact_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     service: Mapped[Service | None] = relationship()
