@@ -19,9 +19,9 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from models import Role, Staff, db, throttle
+from models import Counter, Role, Staff, db, throttle
 from models.base import begin_write, now_utc
 from web.office import current_office
 
@@ -113,8 +113,20 @@ def sign_in_post():
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
+def _leave_counters(staff: Staff) -> None:
+    """Signing out leaves the counters the staff member worked at: the console's counter list
+    then shows them free, not "in use by" somebody who has gone home."""
+    begin_write(db.session)
+    db.session.execute(update(Counter).where(Counter.staff_id == staff.id)
+                       .values(staff_id=None))
+    db.session.commit()
+
+
 @bp.post("/sign-out")
 def sign_out():
+    staff = signed_in_staff()
+    if staff is not None:
+        _leave_counters(staff)
     session.pop("staff_id", None)
     session.pop("staff_check", None)
     return redirect(url_for("auth.sign_in"), code=303)

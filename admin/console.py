@@ -21,7 +21,17 @@ from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from admin.auth import role_required, signed_in_staff
-from models import Counter, Section, SegmentOutcome, Service, Ticket, VisitSegment, db
+from models import (
+    Counter,
+    Section,
+    SegmentOutcome,
+    Service,
+    Ticket,
+    TicketStatus,
+    VisitSegment,
+    db,
+)
+from models.audit import audit
 from models.base import UTCDateTime, begin_write, day_start, now_utc
 from models.calling import call_next, current_ticket
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, set_paused, transfer
@@ -108,17 +118,28 @@ def choose():
     counters = db.session.scalars(
         select(Counter).where(Counter.office_id == current_office().id,
                               Counter.active.is_(True))
-        .options(selectinload(Counter.services)).order_by(Counter.sort_order)).all()
+        .options(selectinload(Counter.services), selectinload(Counter.staff))
+        .order_by(Counter.sort_order)).all()
     mine = signed_in_staff().section_id
     counters = sorted(counters, key=lambda c: c.section_id != mine)
-    return render_template("console/choose.html", counters=counters)
+    at_counters = dict(db.session.execute(
+        select(Ticket.counter_id, Ticket.number)
+        .where(Ticket.office_id == current_office().id,
+               Ticket.status.in_((TicketStatus.CALLED, TicketStatus.SERVING)))).all())
+    return render_template("console/choose.html", counters=counters, at_counters=at_counters)
 
 
 @bp.post("/<int:counter_id>/open")
 @role_required(*STAFF_ROLES)
 def open_counter(counter_id: int):
+    """Work at the counter; taking it over from a colleague still signed in there is logged
+    (their console then says who works there now)."""
     begin_write(db.session)
     counter = _counter(counter_id)
+    previous = counter.staff
+    if previous is not None and previous.id != g.staff.id:
+        audit(db.session, counter.office_id, g.staff, "counter.take_over",
+              f"counter {counter.label}", from_staff=previous.username)
     counter.staff_id = g.staff.id
     db.session.commit()
     return redirect(url_for("console.counter", counter_id=counter_id), code=303)

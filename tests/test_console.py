@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Role, Ticket, TicketStatus, db
 from tests.queue_helpers import counter, issue
@@ -164,3 +164,47 @@ def test_a_transfer_posted_without_htmx_is_confirmed_once_after_the_redirect(cli
     assert (f'id="console-done">{number} transferred to Death registration, at the back of '
             'its queue<') in page
     assert "console-done" not in client.get(plain.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_counter_in_use_is_taken_over_knowingly_and_signing_out_frees_it(app):
+    """Two clerks, one counter: the list says who works there and which ticket is at it, the
+    second clerk takes it over (logged), and the first clerk's console then says so."""
+    from models import AuditEntry
+
+    add_staff(app, "nok")
+    add_staff(app, "kai")
+    one = counter_id(app, "1")
+    nok, kai = app.test_client(), app.test_client()
+    sign_in(nok, "nok")
+    sign_in(kai, "kai")
+    nok.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(nok, "/staff/console/")})
+    with app.app_context():
+        number = issue("REG-BIRTH").number
+    post(nok, f"/staff/console/{one}/call-next")
+
+    listed = kai.get("/staff/console/").get_data(as_text=True)
+    tile = listed.split("ช่องบริการ 1</h2>")[1].split("</li>")[0]
+    assert "ใช้งานอยู่โดย Nok" in tile and f"<strong>{number}</strong>" in tile
+    assert "รับช่องนี้ต่อ" in tile
+    assert "ช่องของคุณ" in nok.get("/staff/console/").get_data(as_text=True)
+    assert "taken-over" not in nok.get(f"/staff/console/{one}").get_data(as_text=True)
+
+    kai.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(kai, "/staff/console/")})
+    with app.app_context():
+        assert counter("1").staff.username == "kai"
+        entry = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "counter.take_over"))
+        assert entry.staff.username == "kai" and entry.detail == {"from_staff": "nok"}
+        assert entry.target == "counter 1"
+    stale = post(nok, f"/staff/console/{one}/ticket/start").get_data(as_text=True)
+    assert 'id="taken-over"' in stale and "ตอนนี้ Kai ทำงานที่ช่องนี้" in stale
+
+    # Opening one's own counter again logs nothing; signing out leaves the counter free.
+    kai.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(kai, "/staff/console/")})
+    kai.post("/staff/sign-out", data={"csrf_token": csrf(kai, "/staff/console/")})
+    with app.app_context():
+        assert counter("1").staff is None
+        assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "counter.take_over")) == 1
+    freed = nok.get("/staff/console/").get_data(as_text=True).split("ช่องบริการ 1</h2>")[1]
+    assert "ทำงานที่ช่องนี้" in freed.split("</li>")[0]

@@ -45,6 +45,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "staff.revoke_tokens": ("เพิกถอนโทเค็น API", "API tokens revoked"),
     "hours.update": ("แก้ไขเวลาทำการ", "Opening hours edited"),
     "catalog.import": ("นำเข้าแคตตาล็อก", "Catalog imported"),
+    "counter.take_over": ("รับช่องบริการต่อจากเจ้าหน้าที่อื่น", "Counter taken over"),
+    "complaint.contacts_erased": ("ลบข้อมูลติดต่อของเรื่องร้องเรียนที่ครบกำหนด",
+                                  "Complaint contacts erased (retention)"),
 }
 
 
