@@ -55,11 +55,20 @@ def test_manual_shows_conditions_steps_documents_fee_law_and_complaints(client):
     assert "สายด่วนกรุงเทพมหานคร 1555" in html
 
 
-def test_manual_in_english_falls_back_to_marked_thai_text(client):
+def test_manual_in_english_falls_back_to_marked_thai_text(client, app):
     html = page(client, "/services/REG-BIRTH?lang=en")
     assert "Check documents and receive request" in html
     assert "Required documents" in html and "No fee" in html
-    # Conditions exist only in Thai: shown, and marked as Thai for fonts and screen readers.
+    assert "Register within 15 days of the birth" in html
+    assert "Civil Registration Act B.E. 2534 (1991)" in html
+    assert "Issued by Department of Provincial Administration" in html
+    assert "ต้องแจ้งภายใน 15 วัน" not in html
+    with app.app_context():
+        service = db.session.scalar(select(Service).where(Service.code == "REG-BIRTH"))
+        service.conditions_en = ""
+        db.session.commit()
+    html = page(client, "/services/REG-BIRTH?lang=en")
+    # Conditions now exist only in Thai: shown, and marked as Thai for fonts and screen readers.
     assert '<span lang="th">ต้องแจ้งภายใน 15 วัน' in html
 
 
