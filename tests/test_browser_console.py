@@ -89,3 +89,7 @@ def test_the_consoles_refresh_keeps_a_refusal_readable_and_a_transfer_being_chos
         shot(page, artifacts, "console-transfer-kept.png")
         page.get_by_role("button", name="โอนคิว").click()
         page.wait_for_selector("text=ยังไม่มีคิวที่ช่องนี้", timeout=5_000)
+        # The ticket has left the counter; what became of it stays readable past a refresh.
+        assert page.locator("#console-done").inner_text().startswith(f"โอนคิว {number} ไปยัง")
+        page.wait_for_timeout(7_000)
+        assert page.locator("#console-done").count() == 1

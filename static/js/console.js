@@ -4,7 +4,7 @@
 // swap those into the console as well.
 //
 // The panel also refreshes itself every 5 s (counter.html). A refresh waits while a refusal
-// is younger than HOLD_MS, so it can be read, and while a transfer is being chosen (a field
+// or a confirmation (an element marked data-hold) is younger than HOLD_MS, so it can be read, and while a transfer is being chosen (a field
 // of its form changed or focused), so the choice is not redrawn under the clerk.
 (function () {
   "use strict";
@@ -19,7 +19,7 @@
   });
 
   function stamp() {
-    var alerts = document.querySelectorAll("#console .form-error");
+    var alerts = document.querySelectorAll("#console [data-hold]");
     for (var i = 0; i < alerts.length; i++) {
       if (!alerts[i].dataset.shownAt) { alerts[i].dataset.shownAt = String(Date.now()); }
     }
@@ -45,7 +45,7 @@
     if (transfer && (transfer.contains(document.activeElement) || changed(transfer))) {
       return true;
     }
-    var alert = panel.querySelector(".form-error");
+    var alert = panel.querySelector("[data-hold]");
     return !!alert && Date.now() - Number(alert.dataset.shownAt || 0) < HOLD_MS;
   }
 
