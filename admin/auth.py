@@ -106,7 +106,10 @@ def sign_in_post():
     begin_write(db.session)
     throttle.clear_failures(db.session, office_id, username)
     db.session.commit()
-    session.clear()
+    language = session.get("lang")
+    session.clear()  # nothing of the session before signing in is carried over ...
+    if language is not None:
+        session["lang"] = language  # ... but the language the clerk chose on this page
     session["staff_id"] = staff.id
     # A password change or reset ends every other session of that account.
     session["staff_check"] = session_check(staff)

@@ -237,3 +237,17 @@ def test_the_session_cookie_holds_nothing_of_the_password_hash(app, client):
             "new-pass-2-long")
         db.session.commit()
     assert client.get("/staff/console/").status_code == 302
+
+
+def test_signing_in_starts_a_fresh_session_that_keeps_the_chosen_language(app, client):
+    """Nothing of the session before signing in is carried over (a planted value would
+    survive into the staff session), except the language the clerk chose on the sign-in
+    page: English chosen there stayed behind and the console came up in Thai."""
+    add_staff(app, "clerk")
+    client.get("/staff/sign-in?lang=en")
+    with client.session_transaction() as before:
+        before["planted"] = "x"
+    sign_in(client, "clerk")
+    with client.session_transaction() as after:
+        assert "planted" not in after and after["lang"] == "en"
+    assert "Choose your counter" in client.get("/staff/console/").get_data(as_text=True)
