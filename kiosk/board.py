@@ -18,8 +18,10 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 CALL_KINDS = ("called", "recalled")
 LAST_CALL_COUNT = 8
 # Calls read to find the last eight tickets: a recall calls a ticket again, and the board lists
-# each ticket once, at its latest call (a waiting room reads a repeated number as two people).
+# each ticket once, at its latest call (a waiting room reads a repeated number as two people);
+# a transfer after its latest call takes it off (it no longer goes to that counter).
 LAST_CALLS_READ = LAST_CALL_COUNT * 3
+LISTED_KINDS = (*CALL_KINDS, "transferred")
 
 
 # The board is drawn again on every call, for every board at once: Core SQL, built once.
@@ -38,7 +40,7 @@ NOW_SERVING = (select(_TICKETS.c.counter_id, _TICKETS.c.number)
 # 282 ms with 591,000 of them. This walk stops at the eighth latest call.)
 LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.data, _EVENTS.c.created_at)
               .where(_EVENTS.c.office_id == bindparam("office_id"),
-                     _EVENTS.c.kind.in_(CALL_KINDS))
+                     _EVENTS.c.kind.in_(LISTED_KINDS))
               .order_by(_EVENTS.c.id.desc()).limit(LAST_CALLS_READ))
 
 
@@ -49,21 +51,25 @@ def board_state(office_id: int) -> dict:
     counters = connection.execute(BOARD_COUNTERS, params).all()
     serving = {row.counter_id: row for row in connection.execute(NOW_SERVING, params)}
     since = day_start(business_day(now_utc()))
-    calls = latest_call_of_each_ticket(
-        call for call in connection.execute(LAST_CALLS, params) if call.created_at >= since)
-    return {"counters": counters, "serving": serving, "calls": calls,
-            "last_call_id": calls[0].id if calls else 0}
+    events = [event for event in connection.execute(LAST_CALLS, params)
+              if event.created_at >= since]
+    # The board announces calls newer than the latest it was drawn with, listed or not.
+    last_call_id = next((event.id for event in events if event.kind in CALL_KINDS), 0)
+    return {"counters": counters, "serving": serving,
+            "calls": latest_call_of_each_ticket(events), "last_call_id": last_call_id}
 
 
 def latest_call_of_each_ticket(calls) -> list:
     """The newest LAST_CALL_COUNT calls, newest first, one per ticket number: a recall or a call
-    at the counter a ticket was transferred to replaces the ticket's earlier call."""
+    at the counter a ticket was transferred to replaces the ticket's earlier call, and a
+    ticket transferred since its latest call is not listed until it is called again."""
     latest: dict[str, object] = {}
-    for call in calls:
-        latest.setdefault(call.data["number"], call)
-        if len(latest) == LAST_CALL_COUNT:
-            break
-    return list(latest.values())
+    for event in calls:
+        latest.setdefault(event.data["number"], event)
+        listed = [call for call in latest.values() if call.kind in CALL_KINDS]
+        if len(listed) == LAST_CALL_COUNT:
+            return listed
+    return [call for call in latest.values() if call.kind in CALL_KINDS]
 
 
 def announcements(events: list) -> list[dict]:

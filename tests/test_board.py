@@ -176,3 +176,35 @@ def test_last_calls_list_each_ticket_once_at_its_latest_call(client, app):
     assert calls.index(f">{first}<") < calls.index(f">{third}<") < calls.index(f">{second}<")
     assert calls.count(f">{third}<") == 1 and "Counter</span> 4" not in calls
     assert calls.count("เรียกซ้ำ") == 1 and "Called again" in calls.split(f">{third}<")[0]
+
+
+def test_a_ticket_transferred_since_its_call_leaves_the_last_calls(client, app):
+    """Until the next counter calls it, a transferred visitor's old call would send them back
+    to the counter they have just left."""
+    from models.counter_actions import start, transfer
+    from tests.queue_helpers import service
+
+    with app.app_context():
+        issue("REG-BIRTH")
+        issue("REG-BIRTH")
+    kept = call(app, "1")
+    with app.app_context():
+        begin_write(db.session)
+        moved = call_next(db.session, counter("2"), staff("reg1"))
+        number = moved.number
+        start(db.session, moved)
+        transfer(db.session, moved, service("REV-LANDTAX"), front=False)
+        db.session.commit()
+    panel = client.get("/board/panel").get_data(as_text=True)
+    calls = panel.split('<section class="last-calls"')[1]
+    assert f">{kept}<" in calls and f">{number}<" not in calls
+    with app.app_context():
+        from kiosk.board import board_state
+        state = board_state(counter("1").office_id)
+        # The board's announcing still starts after the newest call, the one not listed.
+        assert state["last_call_id"] > state["calls"][0].id
+    assert call(app, "4") == number  # the revenue counter calls the visitor
+    panel = client.get("/board/panel").get_data(as_text=True)
+    calls = panel.split('<section class="last-calls"')[1]
+    assert calls.index(f">{number}<") < calls.index(f">{kept}<")
+    assert "Counter</span> 4" in calls and "Counter</span> 2" not in calls
