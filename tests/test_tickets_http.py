@@ -144,20 +144,22 @@ def test_status_page_follows_the_visit(client, app):
     token = tickets(app)[0]["token"]
     waiting = client.get(f"/t/{token}").get_data(as_text=True)
     assert "รอเรียกคิว" in waiting and 'hx-trigger="every 10s"' in waiting
+    assert 'id="call-counters">จะเรียกที่ช่อง 1, 2 หรือ 3 · ฝ่ายทะเบียน<' in waiting
     assert "data-idle-seconds" not in waiting  # a phone page: never sent to the kiosk home
     with app.app_context():
         ticket_id = call_next(db.session, counter("2"), staff("reg2")).id
         db.session.commit()
     called = client.get(f"/t/{token}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "เชิญที่ช่องบริการ 2" in called and "<html" not in called
-    assert 'aria-current="step"' in called
+    assert 'aria-current="step"' in called and "call-counters" not in called
     with app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         start(db.session, ticket)
         transfer(db.session, ticket, service("REG-MOVE-IN"), front=False)
         db.session.commit()
     moved = client.get(f"/t/{token}").get_data(as_text=True)
-    assert "โอนไปยัง" in moved and "การแจ้งย้ายที่อยู่ (ย้ายเข้า)" in moved
+    assert "โอนไปยังฝ่ายทะเบียน · รอเรียกคิว" in moved and "การแจ้งย้ายที่อยู่ (ย้ายเข้า)" in moved
+    assert 'id="call-counters">จะเรียกที่ช่อง 1, 2 หรือ 3' in moved
     assert "ฝ่ายทะเบียน" in moved and "ช่อง 2" in moved and "โอนต่อ" in moved
     with app.app_context():
         no_show(db.session, call_next(db.session, counter("1"), staff("reg1")))
@@ -202,3 +204,16 @@ def test_staff_see_failed_prints_reprint_them_and_view_previews(app, tmp_path):
     with staff_client.get(f"/staff/printing/{printed_id}/preview.png") as image:
         assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"
     assert staff_client.get(f"/staff/printing/{job_id}/preview.png").status_code == 404
+
+
+def test_a_visitor_transferred_to_another_section_reads_where_they_will_be_called(client, app):
+    take(client)
+    token = tickets(app)[0]["token"]
+    with app.app_context():
+        ticket = call_next(db.session, counter("2"), staff("reg2"))
+        start(db.session, ticket)
+        transfer(db.session, ticket, service("REV-LANDTAX"), front=True)
+        db.session.commit()
+    page = client.get(f"/t/{token}?lang=en").get_data(as_text=True)
+    assert "Transferred to Revenue Section · waiting to be called" in page
+    assert 'id="call-counters">You will be called to counter 4 · Revenue Section<' in page
