@@ -81,7 +81,7 @@ def my_figures() -> dict[str, float | int]:
         "served": len(served),
         "transferred": sum(r.outcome is SegmentOutcome.TRANSFERRED for r in rows),
         "no_show": sum(r.outcome is SegmentOutcome.NO_SHOW for r in rows),
-        "mean_minutes": round(sum(minutes) / len(minutes), 1) if minutes else 0,
+        "mean_minutes": round(sum(minutes) / len(minutes), 1) if minutes else None,
     }
 
 
