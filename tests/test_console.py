@@ -87,7 +87,7 @@ def test_a_day_at_the_counter(client, app):
     assert moved.status_code == 200
     # The ticket leaves the counter: the clerk reads where it went (the panel alone shows no
     # ticket, as after a no-show).
-    assert (f'id="console-done">โอนคิว {numbers[1]} ไปยังการชำระภาษีที่ดินและสิ่งปลูกสร้าง '
+    assert (f'id="console-done" data-hold>โอนคิว {numbers[1]} ไปยังการชำระภาษีที่ดินและสิ่งปลูกสร้าง '
             '(หัวคิว) แล้ว<') in moved.get_data(as_text=True)
     with app.app_context():
         tickets = {t.number: t for t in db.session.scalars(select(Ticket))}
@@ -161,8 +161,8 @@ def test_a_transfer_posted_without_htmx_is_confirmed_once_after_the_redirect(cli
                               "service": "REG-DEATH", "position": "back"})
     assert plain.status_code == 303
     page = client.get(plain.headers["Location"]).get_data(as_text=True)
-    assert (f'id="console-done">{number} transferred to Death registration, at the back of '
-            'its queue<') in page
+    assert (f'id="console-done" data-hold>{number} transferred to Death registration, '
+            'at the back of its queue<') in page
     assert "console-done" not in client.get(plain.headers["Location"]).get_data(as_text=True)
 
 
