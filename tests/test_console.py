@@ -69,8 +69,12 @@ def test_a_day_at_the_counter(client, app):
     page = post(client, f"/staff/console/{one}/call-next").get_data(as_text=True)
     assert re.search(r'id="current-number">A001<', page) and "A002" in page  # A002 waits
     assert post(client, f"/staff/console/{one}/call-next").status_code == 409  # busy
-    post(client, f"/staff/console/{one}/ticket/recall")
-    post(client, f"/staff/console/{one}/ticket/start")
+    # The clerk reads the visit as a clerk: called when, recalled how often, serving since.
+    recalled = post(client, f"/staff/console/{one}/ticket/recall").get_data(as_text=True)
+    assert re.search(r'id="visit-state">เรียกแล้ว รอผู้รับบริการมาที่ช่อง · เรียกเมื่อ '
+                     r'\d\d:\d\d น\. · เรียกซ้ำ 1 ครั้ง</p>', recalled), recalled
+    started = post(client, f"/staff/console/{one}/ticket/start").get_data(as_text=True)
+    assert re.search(r'id="visit-state">กำลังให้บริการ · ตั้งแต่ \d\d:\d\d น\.</p>', started)
     finished = post(client, f"/staff/console/{one}/ticket/finish").get_data(as_text=True)
     assert 'id="fig-served">1<' in finished
 
