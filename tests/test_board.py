@@ -144,24 +144,37 @@ def test_the_last_calls_are_todays_and_read_without_walking_the_history(app):
         assert steps[0] * 100 < history, steps
 
 
+def call_and_transfer(app, label: str, username: str, to: str, *, front: bool) -> str:
+    """The counter calls its next ticket, starts it and transfers it: the ticket's number."""
+    from models.counter_actions import start, transfer
+    from tests.queue_helpers import service
+
+    with app.app_context():
+        begin_write(db.session)
+        moved = call_next(db.session, counter(label), staff(username))
+        start(db.session, moved)
+        transfer(db.session, moved, service(to), front=front)
+        db.session.commit()
+        return moved.number
+
+
+def last_calls(client) -> str:
+    """The board's last-calls section, as a board draws it."""
+    panel = client.get("/board/panel").get_data(as_text=True)
+    return panel.split('<section class="last-calls"')[1]
+
+
 def test_last_calls_list_each_ticket_once_at_its_latest_call(client, app):
     """A recall calls the same visitor again and a transfer sends them to another counter: the
     waiting room reads one line per ticket, the latest, not the same number twice."""
-    from models.counter_actions import recall, start, transfer
-    from tests.queue_helpers import service
+    from models.counter_actions import recall
 
     with app.app_context():
         issue("REG-BIRTH")
         issue("REG-BIRTH")
         issue("REV-SIGNTAX")
     first, second = call(app, "1"), call(app, "2")
-    with app.app_context():
-        begin_write(db.session)
-        moved = call_next(db.session, counter("4"), staff("rev1"))
-        moved_number = moved.number
-        start(db.session, moved)
-        transfer(db.session, moved, service("REG-MOVE-IN"), front=True)
-        db.session.commit()
+    moved_number = call_and_transfer(app, "4", "rev1", "REG-MOVE-IN", front=True)
     third = call(app, "3")  # the transferred visitor, at the front of registration's queue
     with app.app_context():
         from models import Ticket
@@ -170,8 +183,7 @@ def test_last_calls_list_each_ticket_once_at_its_latest_call(client, app):
             db.select(Ticket).where(Ticket.number == first)))
         db.session.commit()
     assert third == moved_number
-    panel = client.get("/board/panel").get_data(as_text=True)
-    calls = panel.split('<section class="last-calls"')[1]
+    calls = last_calls(client)
     assert calls.count('class="call-number"') == 3
     assert calls.index(f">{first}<") < calls.index(f">{third}<") < calls.index(f">{second}<")
     assert calls.count(f">{third}<") == 1 and "Counter</span> 4" not in calls
@@ -181,22 +193,12 @@ def test_last_calls_list_each_ticket_once_at_its_latest_call(client, app):
 def test_a_ticket_transferred_since_its_call_leaves_the_last_calls(client, app):
     """Until the next counter calls it, a transferred visitor's old call would send them back
     to the counter they have just left."""
-    from models.counter_actions import start, transfer
-    from tests.queue_helpers import service
-
     with app.app_context():
         issue("REG-BIRTH")
         issue("REG-BIRTH")
     kept = call(app, "1")
-    with app.app_context():
-        begin_write(db.session)
-        moved = call_next(db.session, counter("2"), staff("reg1"))
-        number = moved.number
-        start(db.session, moved)
-        transfer(db.session, moved, service("REV-LANDTAX"), front=False)
-        db.session.commit()
-    panel = client.get("/board/panel").get_data(as_text=True)
-    calls = panel.split('<section class="last-calls"')[1]
+    number = call_and_transfer(app, "2", "reg1", "REV-LANDTAX", front=False)
+    calls = last_calls(client)
     assert f">{kept}<" in calls and f">{number}<" not in calls
     with app.app_context():
         from kiosk.board import board_state
@@ -204,7 +206,6 @@ def test_a_ticket_transferred_since_its_call_leaves_the_last_calls(client, app):
         # The board's announcing still starts after the newest call, the one not listed.
         assert state["last_call_id"] > state["calls"][0].id
     assert call(app, "4") == number  # the revenue counter calls the visitor
-    panel = client.get("/board/panel").get_data(as_text=True)
-    calls = panel.split('<section class="last-calls"')[1]
+    calls = last_calls(client)
     assert calls.index(f">{number}<") < calls.index(f">{kept}<")
     assert "Counter</span> 4" in calls and "Counter</span> 2" not in calls
