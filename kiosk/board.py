@@ -37,7 +37,7 @@ NOW_SERVING = (select(_TICKETS.c.counter_id, _TICKETS.c.number)
                       _TICKETS.c.status.in_((TicketStatus.CALLED, TicketStatus.SERVING))))
 # The latest calls of any day, newest first; board_state keeps today's. (With "today" in the
 # WHERE, a board before the day's eighth call walked the office's events back to the oldest:
-# 282 ms with 591,000 of them. This walk stops at the eighth latest call.)
+# 282 ms with 591,000 of them. This walk stops after LAST_CALLS_READ calls and transfers.)
 LAST_CALLS = (select(_EVENTS.c.id, _EVENTS.c.kind, _EVENTS.c.data, _EVENTS.c.created_at)
               .where(_EVENTS.c.office_id == bindparam("office_id"),
                      _EVENTS.c.kind.in_(LISTED_KINDS))
