@@ -364,3 +364,19 @@ def test_no_horizontal_scroll(browser, live_server, artifacts, viewport):
                  full_page=True)
             layout = page.evaluate(OVERFLOW_JS)
             assert layout["scrollWidth"] <= layout["width"] + 1, f"{path}: {layout}"
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, {"width": 1366, "height": 768}, LANDSCAPE],
+                         ids=["portrait", "landscape-1366", "landscape-1920"])
+def test_the_issued_ticket_shows_its_qr_and_done_without_scrolling(browser, live_server,
+                                                                     artifacts, viewport):
+    """On a 1366x768 landscape kiosk the QR and "Done" fell below the fold: the citizen saw
+    the number and walked away without the status page."""
+    with kiosk_page(browser, viewport) as page:
+        page.goto(live_server + "/services/REG-IDCARD-LOST")
+        page.locator(".take-normal").click()
+        page.wait_for_url("**/tickets/*")
+        for selector in (".ticket-number", ".phone-qr svg", "a.button.big"):
+            box = page.locator(selector).first.bounding_box()
+            assert box and box["y"] + box["height"] <= viewport["height"], (selector, box)
+        shot(page, artifacts, f"issued-{viewport['width']}x{viewport['height']}.png")
