@@ -145,6 +145,8 @@ def test_status_page_follows_the_visit(client, app):
     waiting = client.get(f"/t/{token}").get_data(as_text=True)
     assert "รอเรียกคิว" in waiting and 'hx-trigger="every 10s"' in waiting
     assert 'id="call-counters">จะเรียกที่ช่อง 1, 2 หรือ 3 · ฝ่ายทะเบียน<' in waiting
+    # People ahead may grow as priority visitors arrive: the page says why.
+    assert 'id="priority-note">ผู้สูงอายุ ผู้พิการ หญิงตั้งครรภ์' in waiting
     assert "data-idle-seconds" not in waiting  # a phone page: never sent to the kiosk home
     with app.app_context():
         ticket_id = call_next(db.session, counter("2"), staff("reg2")).id
@@ -217,3 +219,17 @@ def test_a_visitor_transferred_to_another_section_reads_where_they_will_be_calle
     page = client.get(f"/t/{token}?lang=en").get_data(as_text=True)
     assert "Transferred to Revenue Section · waiting to be called" in page
     assert 'id="call-counters">You will be called to counter 4 · Revenue Section<' in page
+
+
+def test_a_priority_visitors_page_has_no_note_about_priority_turns(client, app):
+    take(client, priority="elderly")
+    token = tickets(app)[0]["token"]
+    page = client.get(f"/t/{token}").get_data(as_text=True)
+    assert "รอเรียกคิว" in page and "priority-note" not in page
+
+
+def test_with_the_normal_lane_first_the_note_about_priority_turns_goes(client, app):
+    app.config["PRIORITY_RATIO"] = 0  # priority tickets are called only when nobody else waits
+    take(client)
+    page = client.get(f"/t/{tickets(app)[0]['token']}").get_data(as_text=True)
+    assert "รอเรียกคิว" in page and "priority-note" not in page
