@@ -380,3 +380,19 @@ def test_the_issued_ticket_shows_its_qr_and_done_without_scrolling(browser, live
             box = page.locator(selector).first.bounding_box()
             assert box and box["y"] + box["height"] <= viewport["height"], (selector, box)
         shot(page, artifacts, f"issued-{viewport['width']}x{viewport['height']}.png")
+
+
+def test_on_a_small_phone_the_top_bar_scrolls_away(browser, live_server, artifacts):
+    """Sticky, the two-row top bar kept a quarter of a 320x568 screen (with the rating form's
+    sticky buttons, over a third) for itself."""
+    with kiosk_page(browser, {"width": 320, "height": 568}) as page:
+        page.goto(live_server + "/services/REG-BIRTH")
+        page.mouse.wheel(0, 800)
+        page.wait_for_function("window.scrollY > 300")
+        box = page.locator(".topbar").bounding_box()
+        assert box["y"] + box["height"] <= 0, box
+    with kiosk_page(browser, PORTRAIT) as page:  # the kiosk keeps its bar (and language)
+        page.goto(live_server + "/services/REG-BIRTH")
+        page.mouse.wheel(0, 800)
+        page.wait_for_function("window.scrollY > 300")
+        assert page.locator(".topbar").bounding_box()["y"] == 0
