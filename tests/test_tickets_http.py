@@ -42,6 +42,7 @@ def test_take_a_ticket_shows_number_wait_time_and_status_qr(client, app):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="ticket-number">A001<' in page
     assert "คุณเป็นคิวถัดไป" in page and "ไม่มีค่าธรรมเนียม" in page
+    assert 'id="call-counters">จะเรียกที่ช่อง 1, 2 หรือ 3<' in page
     assert re.search(r"ออกบัตรเมื่อ \d+ \S+ 25\d\d \d\d:\d\d น\.", page)
     assert "<svg" in page.split('class="panel phone-qr"')[1]
     second = client.get(take(client).headers["Location"]).get_data(as_text=True)
