@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from models import Counter, Role, Staff, db, throttle
 from models.base import begin_write, now_utc
+from models.writer import DatabaseBusy
 from web.office import current_office
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -116,11 +117,18 @@ def sign_in_post():
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
-def _leave_counters(staff: Staff) -> None:
-    """Signing out leaves the counters the staff member worked at: the console's counter list
-    then shows them free, not "in use by" somebody who has gone home."""
-    begin_write(db.session)
-    db.session.execute(update(Counter).where(Counter.staff_id == staff.id)
+def _leave_counters(staff_id: int, counter_ids: list) -> None:
+    """Signing out frees the counters this session worked at (not another device's of the same
+    clerk): the counter list then shows them free, not "in use by" somebody gone home. A busy
+    database leaves them held; the next clerk takes them over as usual."""
+    ids = [i for i in counter_ids if isinstance(i, int)]
+    if not ids:
+        return
+    try:
+        begin_write(db.session)
+    except DatabaseBusy:
+        return
+    db.session.execute(update(Counter).where(Counter.id.in_(ids), Counter.staff_id == staff_id)
                        .values(staff_id=None))
     db.session.commit()
 
@@ -128,8 +136,9 @@ def _leave_counters(staff: Staff) -> None:
 @bp.post("/sign-out")
 def sign_out():
     staff = signed_in_staff()
-    if staff is not None:
-        _leave_counters(staff)
-    session.pop("staff_id", None)
+    counter_ids = session.pop("counters", [])
+    session.pop("staff_id", None)  # signed out whatever happens next (the language stays)
     session.pop("staff_check", None)
+    if staff is not None and isinstance(counter_ids, list):
+        _leave_counters(staff.id, counter_ids)
     return redirect(url_for("auth.sign_in"), code=303)

@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from sqlalchemy import Date, bindparam, select
@@ -27,7 +28,6 @@ from models import (
     SegmentOutcome,
     Service,
     Ticket,
-    TicketStatus,
     VisitSegment,
     db,
 )
@@ -35,6 +35,7 @@ from models.audit import audit
 from models.base import UTCDateTime, begin_write, day_start, now_utc
 from models.calling import call_next, current_ticket
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, set_paused, transfer
+from models.queue import ACTIVE
 from models.refusals import NotAtCounter, UnknownTicket
 from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
@@ -69,7 +70,7 @@ MY_CALLS_TODAY = Prepared(
            Ticket.business_day == bindparam("day", type_=Date)))
 
 
-def my_figures() -> dict[str, float | int]:
+def my_figures() -> dict[str, float | int | None]:
     """Today's figures of the signed-in staff member (their own, nobody else's)."""
     today = business_day(now_utc())
     rows = Sql.of(db.session).all(MY_CALLS_TODAY, {
@@ -101,7 +102,10 @@ def console_context(counter: Counter, news: QueueError | Done | None = None) -> 
 
 
 def _flashed_done() -> Done | None:
-    """The news of a form posted without htmx, which was answered by a redirect here."""
+    """The news of a form posted without htmx, which was answered by a redirect here. (Not
+    read by the panel's htmx refreshes: reading flashes takes every category's away.)"""
+    if request.headers.get("HX-Request"):
+        return None
     messages = get_flashed_messages(category_filter=["console"])
     return Done(*messages[-1]) if messages else None
 
@@ -125,7 +129,7 @@ def choose():
     at_counters = dict(db.session.execute(
         select(Ticket.counter_id, Ticket.number)
         .where(Ticket.office_id == current_office().id,
-               Ticket.status.in_((TicketStatus.CALLED, TicketStatus.SERVING)))).all())
+               Ticket.status.in_(ACTIVE))).all())
     return render_template("console/choose.html", counters=counters, at_counters=at_counters)
 
 
@@ -142,6 +146,7 @@ def open_counter(counter_id: int):
               f"counter {counter.label}", from_staff=previous.username)
     counter.staff_id = g.staff.id
     db.session.commit()
+    remember_counter(counter.id)
     return redirect(url_for("console.counter", counter_id=counter_id), code=303)
 
 
@@ -151,12 +156,32 @@ def counter(counter_id: int):
     return render_console(_counter(counter_id))
 
 
+def remember_counter(counter_id: int) -> None:
+    """The counters this session works at: signing out frees them (and no other device's)."""
+    session["counters"] = sorted({*session.get("counters", []), counter_id})
+
+
+def _hold(counter: Counter) -> None:
+    """A console acts only at a counter its clerk works at: one a colleague has taken over is
+    refused (their calls would be recorded as this clerk's), a free one becomes this clerk's."""
+    if counter.staff_id is None:
+        counter.staff_id = g.staff.id
+        remember_counter(counter.id)
+    elif counter.staff_id != g.staff.id:
+        name = counter.staff.display_name
+        raise QueueError("counter_taken_over",
+                         f"{name} ทำงานที่ช่องนี้แล้ว กด “รับช่องนี้ต่อ” หากจะทำงานที่ช่องนี้",
+                         f"{name} works at this counter now; press “Take over this counter” "
+                         "to work here")
+
+
 def _write(counter_id: int, action) -> tuple[Counter | None, Any]:
     """Run action(counter) as a write and commit: (the counter, the news it returned, if
     any); or, when it raised a QueueError, rolled back: (None, the console refusing, 409)."""
     begin_write(db.session)
     counter = _counter(counter_id)
     try:
+        _hold(counter)
         news = action(counter)
     except QueueError as exc:
         db.session.rollback()

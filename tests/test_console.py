@@ -200,8 +200,16 @@ def test_a_counter_in_use_is_taken_over_knowingly_and_signing_out_frees_it(app):
             AuditEntry.action == "counter.take_over"))
         assert entry.staff.username == "kai" and entry.detail == {"from_staff": "nok"}
         assert entry.target == "counter 1"
-    stale = post(nok, f"/staff/console/{one}/ticket/start").get_data(as_text=True)
-    assert 'id="taken-over"' in stale and "ตอนนี้ Kai ทำงานที่ช่องนี้" in stale
+    # The colleague's console says so, and acts no more: its calls would be recorded as
+    # theirs, and their ratings would go to the wrong person.
+    assert "ตอนนี้ Kai ทำงานที่ช่องนี้" in nok.get(f"/staff/console/{one}").get_data(as_text=True)
+    stale = post(nok, f"/staff/console/{one}/ticket/start")
+    assert stale.status_code == 409
+    assert "Kai ทำงานที่ช่องนี้แล้ว" in stale.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Ticket).where(Ticket.number == number)).status \
+            is TicketStatus.CALLED
+    assert post(kai, f"/staff/console/{one}/ticket/start").status_code == 200
 
     # Opening one's own counter again logs nothing; signing out leaves the counter free.
     kai.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(kai, "/staff/console/")})
@@ -212,3 +220,32 @@ def test_a_counter_in_use_is_taken_over_knowingly_and_signing_out_frees_it(app):
             AuditEntry.action == "counter.take_over")) == 1
     freed = nok.get("/staff/console/").get_data(as_text=True).split("ช่องบริการ 1</h2>")[1]
     assert "ทำงานที่ช่องนี้" in freed.split("</li>")[0]
+
+
+def test_signing_out_frees_only_the_counters_of_that_session(app):
+    """The same clerk at two devices: signing out at one leaves the other's counter held."""
+    add_staff(app, "nok")
+    desk, tablet = app.test_client(), app.test_client()
+    one, two = counter_id(app, "1"), counter_id(app, "2")
+    for client, opened in ((desk, one), (tablet, two)):
+        sign_in(client, "nok")
+        client.post(f"/staff/console/{opened}/open",
+                    data={"csrf_token": csrf(client, "/staff/console/")})
+    desk.post("/staff/sign-out", data={"csrf_token": csrf(desk, "/staff/console/")})
+    with app.app_context():
+        assert counter("1").staff is None and counter("2").staff.username == "nok"
+    assert desk.get("/staff/console/").status_code == 302  # signed out
+
+
+def test_a_console_opened_by_its_address_holds_a_free_counter_when_it_acts(client, app):
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    one = counter_id(app, "1")
+    with app.app_context():
+        issue("REG-BIRTH")
+    assert post(client, f"/staff/console/{one}/call-next").status_code == 200
+    with app.app_context():
+        assert counter("1").staff.username == "nok"
+    client.post("/staff/sign-out", data={"csrf_token": csrf(client, "/staff/console/")})
+    with app.app_context():
+        assert counter("1").staff is None
