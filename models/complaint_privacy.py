@@ -16,15 +16,18 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import audit
-from models.base import begin_write
 from models.complaints import Complaint, ComplaintStatus
-from models.writer import DatabaseBusy
 
 
 def _due(office_id: int, now: datetime, days: int):
     cutoff = now - timedelta(days=days)
     return (Complaint.office_id == office_id, Complaint.status == ComplaintStatus.CLOSED,
             Complaint.closed_at < cutoff, Complaint.contact != "")
+
+
+def contacts_due(session: Session, office_id: int, now: datetime, days: int) -> bool:
+    """Whether any contact's time is up: a read (almost always nothing is due)."""
+    return bool(session.scalar(select(exists().where(*_due(office_id, now, days)))))
 
 
 def erase_due_contacts(session: Session, office_id: int, now: datetime, days: int) -> int:
@@ -35,18 +38,4 @@ def erase_due_contacts(session: Session, office_id: int, now: datetime, days: in
         .execution_options(synchronize_session="fetch")).rowcount
     if erased:
         audit(session, office_id, None, "complaint.contacts_erased", count=erased, days=days)
-    return erased
-
-
-def erase_due_contacts_now(session: Session, office_id: int, now: datetime, days: int) -> int:
-    """From a page: a read first (almost always nothing is due), then the erasing as its own
-    committed write. A busy database leaves it to the next page view (0 erased)."""
-    if not session.scalar(select(exists().where(*_due(office_id, now, days)))):
-        return 0
-    try:
-        begin_write(session)
-    except DatabaseBusy:
-        return 0
-    erased = erase_due_contacts(session, office_id, now, days)
-    session.commit()
     return erased
