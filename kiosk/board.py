@@ -19,7 +19,8 @@ CALL_KINDS = ("called", "recalled")
 LAST_CALL_COUNT = 8
 # Calls read to find the last eight tickets: a recall calls a ticket again, and the board lists
 # each ticket once, at its latest call (a waiting room reads a repeated number as two people);
-# a transfer after its latest call takes it off (it no longer goes to that counter).
+# a transfer after its latest call takes it off (it no longer goes to that counter). Where the
+# last 24 calls and transfers hold fewer than eight tickets, fewer are listed.
 LAST_CALLS_READ = LAST_CALL_COUNT * 3
 LISTED_KINDS = (*CALL_KINDS, "transferred")
 

@@ -40,7 +40,8 @@ def find_ticket(token: str) -> Ticket:
     return ticket
 
 
-# The open counters that call a service's tickets, in the board's order.
+# The active counters that call a service's tickets, in the board's order (a paused one too:
+# it calls them again when it resumes).
 CALLING_COUNTERS = (select(Counter.label)
                     .join(counter_service, counter_service.c.counter_id == Counter.id)
                     .where(counter_service.c.service_id == bindparam("service_id"),

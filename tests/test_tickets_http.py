@@ -219,7 +219,7 @@ def test_a_visitor_transferred_to_another_section_reads_where_they_will_be_calle
         db.session.commit()
     page = client.get(f"/t/{token}?lang=en").get_data(as_text=True)
     assert "Transferred to Revenue Section · waiting to be called" in page
-    assert 'id="call-counters">You will be called to counter 4 · Revenue Section<' in page
+    assert 'id="call-counters">You will be called to counter 4<' in page
 
 
 def test_a_priority_visitors_page_has_no_note_about_priority_turns(client, app):

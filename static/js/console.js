@@ -4,8 +4,9 @@
 // swap those into the console as well.
 //
 // The panel also refreshes itself every 5 s (counter.html). A refresh waits while a refusal
-// or a confirmation (an element marked data-hold) is younger than HOLD_MS, so it can be read, and while a transfer is being chosen (a field
-// of its form changed or focused), so the choice is not redrawn under the clerk.
+// or a confirmation (an element marked data-hold) is younger than HOLD_MS, so it can be
+// read, and while a transfer is being chosen (a field of its form changed or focused), so
+// the choice is not redrawn under the clerk.
 (function () {
   "use strict";
   var HOLD_MS = 15000;
