@@ -288,3 +288,15 @@ def test_the_ticket_status_page_leads_a_phone_to_the_complaint_form(client, app,
     assert "data-idle-seconds" not in form  # a phone is never sent to the kiosk home
     code = filed(client, about="svc:REG-BIRTH")
     assert stored(app, code).channel == "phone"
+
+
+def test_the_tracking_page_follows_the_phones_language(app):
+    """Opened from the receipt's QR on the citizen's phone: English for a phone that reads it."""
+    code = backdated(app, 1).code
+    phone = app.test_client()
+    page = phone.get(f"/complaints/track/{code}",
+                     headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert "Tracking code" in page and '<html lang="en">' in page
+    # The form itself is the kiosk's: Thai first.
+    form = phone.get("/complaints/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="th">' in form

@@ -423,3 +423,10 @@ def test_rating_lookup_failures_never_lock_a_staff_sign_in(app, client):
                                                      "password": "wrong-password-1"},
                              environ_base={"REMOTE_ADDR": "10.0.0.5"})
         assert signed.status_code == 401  # a wrong password, not a lockout (429)
+
+
+def test_the_phones_rating_form_follows_the_phones_language(app):
+    token, _ = transferred_visit(app)
+    phone = app.test_client()
+    page = text(phone.get(f"/t/{token}/rate", headers={"Accept-Language": "en-US,en"}))
+    assert "Rate our service" in page

@@ -234,3 +234,27 @@ def test_with_the_normal_lane_first_the_note_about_priority_turns_goes(client, a
     take(client)
     page = client.get(f"/t/{tickets(app)[0]['token']}").get_data(as_text=True)
     assert "รอเรียกคิว" in page and "priority-note" not in page
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("en-US,en;q=0.9", "Waiting to be called"),
+    ("th-TH,th;q=0.9,en;q=0.8", "รอเรียกคิว"),
+    ("fr-FR,fr;q=0.9", "รอเรียกคิว"),
+    (None, "รอเรียกคิว"),
+])
+def test_the_status_page_follows_the_phones_language_until_one_is_chosen(app, accept,
+                                                                          expected):
+    """The QR opens on the visitor's own phone: one that reads English gets English (it met
+    Thai even when the ticket was taken in English). A choice made on the page wins."""
+    kiosk, phone = app.test_client(), app.test_client()
+    take(kiosk)
+    token = tickets(app)[0]["token"]
+    headers = {"Accept-Language": accept} if accept else {}
+    assert expected in phone.get(f"/t/{token}", headers=headers).get_data(as_text=True)
+    phone.get(f"/t/{token}?lang=th", headers=headers)
+    assert "รอเรียกคิว" in phone.get(f"/t/{token}", headers=headers).get_data(as_text=True)
+
+
+def test_the_kiosk_stays_thai_first_whatever_its_browser_says(client):
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="th">' in page

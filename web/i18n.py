@@ -75,13 +75,24 @@ def url_with_lang(lang: str) -> str:
     return f"{request.script_root}{quote(request.path)}?{urlencode([*query, ('lang', lang)])}"
 
 
+# Pages opened on a citizen's own phone from a QR code (the ticket's status page and its
+# rating, a complaint's tracking page): with no language chosen yet they follow the phone's,
+# so a visitor whose phone reads English is not met by Thai. The kiosk and the staff pages
+# stay Thai first whatever their browser says.
+PHONE_ENDPOINTS = frozenset({"tickets.status", "rating.phone_form", "rating.phone_submit",
+                             "rating.phone_thanks", "complaints.track"})
+
+
 def _select_language() -> None:
     if wants_json():  # the API keeps no session, and its messages are not translated
         return
     requested = request.args.get("lang")
     if requested in LANGUAGES and not current_app.session_interface.is_null_session(session):
         session["lang"] = requested
-    g.lang = session.get("lang", "th")
+    chosen = session.get("lang")
+    if chosen is None and request.endpoint in PHONE_ENDPOINTS:
+        chosen = request.accept_languages.best_match(LANGUAGES)
+    g.lang = requested if requested in LANGUAGES else chosen or "th"
 
 
 def init_app(app: Flask) -> None:
