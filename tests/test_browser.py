@@ -197,13 +197,14 @@ def test_checklist_summary_follows_ticks(browser, live_server, artifacts):
         page.goto(live_server + "/services/REG-BIRTH/checklist")
         expect(page.locator("h1")).to_have_text("ตรวจสอบเอกสารของฉัน")
         summary = page.locator("#summary")
-        expect(summary).to_have_text("เอกสารจำเป็นทั้งหมด: 3 รายการ")
+        # (The hospital's birth certificate is only for a birth in a hospital: not required.)
+        expect(summary).to_have_text("เอกสารจำเป็นทั้งหมด: 2 รายการ")
         mark_document(page)
         start_url = page.url
 
         required = page.locator(".check-item.required")
-        expect(required).to_have_count(3)
-        expect(page.locator(".check-item.optional")).to_have_count(2)
+        expect(required).to_have_count(2)
+        expect(page.locator(".check-item.optional")).to_have_count(3)
         names = required.locator(".doc-name").all_inner_texts()
         assert names[0] == "บัตรประจำตัวประชาชนของผู้แจ้ง"
         shot(page, artifacts, "01-checklist.png")
