@@ -227,6 +227,7 @@ def test_a_priority_visitors_page_has_no_note_about_priority_turns(client, app):
     token = tickets(app)[0]["token"]
     page = client.get(f"/t/{token}").get_data(as_text=True)
     assert "รอเรียกคิว" in page and "priority-note" not in page
+    assert 'id="priority-badge">คิวพิเศษ<' in page  # as on the screen and the printed ticket
 
 
 def test_with_the_normal_lane_first_the_note_about_priority_turns_goes(client, app):
