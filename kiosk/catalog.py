@@ -16,6 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Section, Service, db
+from models.base import now_utc
+from models.estimates import eta_minutes, waiting_count
+from models.tickets import business_day
 from web.errors import error_page
 from web.office import current_office, office_open, opening_hours
 
@@ -88,9 +91,13 @@ def search():
 
 @bp.get("/services/<code>")
 def service(code: str):
-    return render_template("catalog/service.html", service=find_service(code),
+    found = find_service(code)
+    today = business_day(now_utc())
+    waiting = waiting_count(db.session, found, today)  # the queue now, before taking a ticket
+    return render_template("catalog/service.html", service=found,
                            hours=opening_hours(), is_open=office_open(),
-                           idempotency_key=secrets.token_urlsafe(16))
+                           idempotency_key=secrets.token_urlsafe(16), waiting=waiting,
+                           waiting_eta=eta_minutes(db.session, found.id, waiting, today))
 
 
 @bp.get("/services/<code>/checklist")

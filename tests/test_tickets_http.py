@@ -259,3 +259,12 @@ def test_the_status_page_follows_the_phones_language_until_one_is_chosen(app, ac
 def test_the_kiosk_stays_thai_first_whatever_its_browser_says(client):
     page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert '<html lang="th">' in page
+
+
+def test_the_manual_says_how_long_the_queue_is_before_a_ticket_is_taken(client, app):
+    assert 'id="queue-now">ขณะนี้ไม่มีคิวรอ<' in client.get("/services/REG-BIRTH").get_data(
+        as_text=True)
+    take(client)
+    take(client)
+    page = client.get("/services/REG-BIRTH?lang=en").get_data(as_text=True)
+    assert re.search(r'id="queue-now">2 waiting now · about \d+ min<', page), page
