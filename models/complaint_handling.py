@@ -63,6 +63,26 @@ def parse_category(value: ComplaintCategory | str | None) -> ComplaintCategory:
                              "Please choose what kind of message this is") from None
 
 
+def _required_fields(category: ComplaintCategory | str, text: str) -> tuple:
+    """The category and the text, both checked: a form missing both says so at once (it said
+    only the first, and the citizen learnt of the second on sending again)."""
+    problems = []
+    try:
+        category = parse_category(category)
+    except ComplaintError as exc:
+        problems.append(exc)
+    text = _text(text, "ข้อความ", "text", "text")
+    if not text:
+        problems.append(ComplaintError("text_required", "กรุณาเขียนรายละเอียดเรื่องที่ต้องการแจ้ง",
+                                       "Please write what you would like to tell us"))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ComplaintError("form_incomplete", " และ".join(p.message_th for p in problems),
+                             ". ".join(p.message_en for p in problems))
+    return category, text
+
+
 def file_complaint(session: Session, office: Office, category: ComplaintCategory | str,
                    text: str, service: Service | None = None, section: Section | None = None,
                    contact: str = "", channel: str = "kiosk",
@@ -77,11 +97,7 @@ def file_complaint(session: Session, office: Office, category: ComplaintCategory
         earlier = _filed_with(session, office, idempotency_key)
         if earlier is not None:
             return earlier
-    category = parse_category(category)
-    text = _text(text, "ข้อความ", "text", "text")
-    if not text:
-        raise ComplaintError("text_required", "กรุณาเขียนรายละเอียดเรื่องที่ต้องการแจ้ง",
-                             "Please write what you would like to tell us")
+    category, text = _required_fields(category, text)
     contact = _clean(contact)
     if len(contact) > MAX_CONTACT:
         raise ComplaintError("contact_too_long",

@@ -75,7 +75,9 @@ def test_file_at_the_kiosk_then_follow_it_on_a_phone(browser, live_server, app, 
 
         send = page.locator("button[type=submit]", has_text="ส่งเรื่อง")
         send.tap()
-        expect(page.locator("#form-error")).to_have_text("กรุณาเลือกประเภทเรื่อง")
+        # An empty form: both missing answers at once.
+        expect(page.locator("#form-error")).to_have_text(
+            "กรุณาเลือกประเภทเรื่อง และกรุณาเขียนรายละเอียดเรื่องที่ต้องการแจ้ง")
         choices.filter(has_text="ร้องเรียนการให้บริการ").tap()
         send.tap()
         expect(page.locator("#form-error")).to_have_text(

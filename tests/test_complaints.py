@@ -92,6 +92,7 @@ def test_contact_is_stored_only_when_given(app, sup):
     ("ok", "", "", "category_required"),
     ("ok", "bribe", "", "category_required"),
     ("ok", "service", "0" * (MAX_CONTACT + 1), "contact_too_long"),
+    ("", "", "", "form_incomplete"),  # both missing: both said at once
 ])
 def test_invalid_filings_are_refused_and_nothing_is_stored(app, sup, text, category, contact,
                                                              code):

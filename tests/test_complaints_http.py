@@ -99,6 +99,9 @@ def test_the_citizen_finds_the_complaint_by_its_code_however_typed(client):
     ({"about": "svc:NO-SUCH"}, "ไม่พบงานบริการหรือฝ่ายที่เลือก", "service or section was not"),
     ({"about": "nonsense"}, "ไม่พบงานบริการหรือฝ่ายที่เลือก", "service or section was not"),
     ({"contact": "x" * 201}, "ช่องทางติดต่อกลับยาวเกิน", "contact details are longer"),
+    ({"category": "", "text": ""},
+     "กรุณาเลือกประเภทเรื่อง และกรุณาเขียนรายละเอียดเรื่องที่ต้องการแจ้ง",
+     "Please choose what kind of message this is. Please write what you would like to tell us"),
 ])
 def test_wrong_input_is_explained_in_both_languages(client, app, fields, thai, english):
     response = send(client, **fields)
