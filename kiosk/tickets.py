@@ -14,15 +14,15 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from kiosk.catalog import find_service
 from kiosk.printing.jobs import new_print_job, run_print_job
-from models import Counter, PrintJob, PriorityReason, Ticket, TicketStatus, db
+from models import PrintJob, PriorityReason, Ticket, TicketStatus, db
 from models.base import begin_write
 from models.estimates import eta_minutes, people_ahead
-from models.staff import counter_service
+from models.staff import calling_counters
 from models.tickets import QueueError, issue_ticket, ticket_by_token
 from web.errors import error_page
 from web.issuers import REFUSAL_EN, REFUSAL_TH, may_issue
@@ -40,15 +40,6 @@ def find_ticket(token: str) -> Ticket:
     return ticket
 
 
-# The active counters that call a service's tickets, in the board's order (a paused one too:
-# it calls them again when it resumes).
-CALLING_COUNTERS = (select(Counter.label)
-                    .join(counter_service, counter_service.c.counter_id == Counter.id)
-                    .where(counter_service.c.service_id == bindparam("service_id"),
-                           Counter.active.is_(True))
-                    .order_by(Counter.sort_order))
-
-
 def ticket_view(ticket: Ticket) -> dict:
     ahead = people_ahead(db.session, ticket,
                          priority_ratio=current_app.config["PRIORITY_RATIO"])
@@ -56,8 +47,7 @@ def ticket_view(ticket: Ticket) -> dict:
     return {"ticket": ticket, "ahead": ahead,
             "eta": eta_minutes(db.session, ticket.service_id, ahead, ticket.business_day),
             # Where a waiting visitor will be called (after a transfer: somewhere new).
-            "call_counters": db.session.scalars(
-                CALLING_COUNTERS, {"service_id": ticket.service_id}).all() if waiting else []}
+            "call_counters": calling_counters(db.session, ticket.service_id) if waiting else []}
 
 
 @bp.post("/services/<code>/ticket")

@@ -233,3 +233,17 @@ def revoke_api_tokens(session: Session, staff: Staff) -> int:
     for token in tokens:
         token.revoked_at = now_utc()
     return len(tokens)
+
+
+# The active counters that call a service's tickets, in the board's order (a paused one too:
+# it calls them again when it resumes).
+CALLING_COUNTERS = (select(Counter.label)
+                    .join(counter_service, counter_service.c.counter_id == Counter.id)
+                    .where(counter_service.c.service_id == bindparam("service_id"),
+                           Counter.active.is_(True))
+                    .order_by(Counter.sort_order))
+
+
+def calling_counters(session: Session, service_id: int) -> list[str]:
+    """The labels of the counters that will call a waiting ticket of the service."""
+    return list(session.scalars(CALLING_COUNTERS, {"service_id": service_id}))

@@ -143,6 +143,16 @@ def test_the_kiosks_ticket_names_its_fee_and_complaint_channel_in_both_languages
     assert slip.fee_line.startswith(("ค่าธรรมเนียม", "ไม่มีค่าธรรมเนียม"))
     assert slip.fee_line_en.startswith(("Fee", "No fee"))
     assert slip.complaint_line_en == "Complaints and suggestions: Bangkok hotline 1555"
+    # The paper says where the visitor will be called, as the screen does.
+    assert (slip.counters_th, slip.counters_en) == ("1, 2 หรือ 3", "1, 2 or 3")
+
+
+def test_the_counters_that_will_call_are_printed_in_both_languages():
+    without = render_ticket(SLIP)
+    with_counters = render_ticket(replace(SLIP, counters_th="1, 2 หรือ 3",
+                                          counters_en="1, 2 or 3"))
+    assert lines_of(with_counters) - lines_of(without) >= 2  # (marks above may add a run)
+    assert with_counters.height - without.height >= 2 * font("regular", 20).size
 
 
 def test_naive_issue_time_is_refused():

@@ -54,6 +54,14 @@ def format_baht(amount: Decimal | int) -> str:
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
+def counter_list(labels: list[str], lang: str | None = None) -> str:
+    """'1, 2 or 3' / '1, 2 หรือ 3': the counters a ticket may be called to (screen and paper)."""
+    if len(labels) < 2:
+        return "".join(labels)
+    word = " or " if (lang or current_lang()) == "en" else " หรือ "
+    return ", ".join(labels[:-1]) + word + labels[-1]
+
+
 def fee_text(service: Any, lang: str | None = None) -> str:
     """The fee line of a manual or ticket: never blank (ITA E12)."""
     en = (lang or current_lang()) == "en"
@@ -98,7 +106,7 @@ def _select_language() -> None:
 def init_app(app: Flask) -> None:
     app.before_request(_select_language)
     app.jinja_env.globals.update(t=t, url_with_lang=url_with_lang, current_lang=current_lang,
-                                 fee_text=fee_text)
+                                 fee_text=fee_text, counter_list=counter_list)
     app.jinja_env.filters["loc"] = localized
     app.jinja_env.filters["plain"] = plain
     app.jinja_env.filters["baht"] = format_baht

@@ -12,7 +12,8 @@ from kiosk.printing.slip import TicketSlip
 from models import PrintJob, PrintStatus, Ticket, db
 from models.base import begin_write, now_utc
 from models.estimates import eta_minutes, people_ahead
-from web.i18n import fee_text
+from models.staff import calling_counters
+from web.i18n import counter_list, fee_text
 from web.qr import public_url
 
 log = logging.getLogger("khiu.printing")
@@ -27,6 +28,7 @@ def slip_for(ticket: Ticket) -> TicketSlip:
     config = current_app.config
     ahead = people_ahead(db.session, ticket, priority_ratio=config["PRIORITY_RATIO"])
     hotline = config["COMPLAINT_CHANNELS"][1]  # (Thai, English)
+    counters = calling_counters(db.session, ticket.service_id)
     return TicketSlip(
         office_name=config["OFFICE_NAME"], office_name_en=config["OFFICE_NAME_EN"],
         number=ticket.number, service_name_th=ticket.service.name_th,
@@ -38,6 +40,7 @@ def slip_for(ticket: Ticket) -> TicketSlip:
         status_url=public_url("tickets.status", token=ticket.token),
         complaint_line="ร้องเรียน/แนะนำบริการ: " + hotline[0],
         complaint_line_en="Complaints and suggestions: " + hotline[1],
+        counters_th=counter_list(counters, "th"), counters_en=counter_list(counters, "en"),
     )
 
 

@@ -211,6 +211,9 @@ def draw_ticket(slip: TicketSlip, width_dots: int = PAPER_80MM) -> RenderedTicke
     else:
         sheet.text("ไม่มีคิวรอก่อนหน้า", 36, "bold")
         sheet.text("You are next", 21)
+    if slip.counters_th:
+        sheet.text(f"เรียกที่ช่อง {slip.counters_th}", 26, "semibold")
+        sheet.text(f"Called to counter {slip.counters_en or slip.counters_th}", 20)
     sheet.text(f"{format_date(slip.issued_at, 'th')}  เวลา {format_time(slip.issued_at, 'th')}",
                24)
     sheet.text(f"{format_date(slip.issued_at, 'en')}, {format_time(slip.issued_at, 'en')}", 20)

@@ -22,6 +22,9 @@ class TicketSlip:
     complaint_line: str
     fee_line_en: str = ""
     complaint_line_en: str = ""
+    # The counters that will call the ticket ("1, 2 หรือ 3" / "1, 2 or 3"); blank: not printed.
+    counters_th: str = ""
+    counters_en: str = ""
 
     def __post_init__(self) -> None:
         # A naive time would print as if it were Bangkok or UTC depending on the server: refuse it.
