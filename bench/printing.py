@@ -21,7 +21,9 @@ def bench_print(rounds: int) -> dict:
                       "การขอมีบัตรประจำตัวประชาชนใหม่ กรณีบัตรหายหรือถูกทำลาย",
                       "New ID card (lost or destroyed)", False, 12, 35,
                       datetime.now(UTC), "ค่าธรรมเนียม 100 บาท", "http://192.168.1.20:5000/t/x",
-                      "ร้องเรียน/แนะนำบริการ: สายด่วนกรุงเทพมหานคร 1555")
+                      "ร้องเรียน/แนะนำบริการ: สายด่วนกรุงเทพมหานคร 1555",
+                      "Fee 100 baht", "Complaints and suggestions: Bangkok hotline 1555",
+                      "1, 2 หรือ 3", "1, 2 or 3")
     render_ticket(slip)  # the office's first ticket of the day draws its lines
     times = []
     for n in range(rounds):
