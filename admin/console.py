@@ -158,16 +158,18 @@ def counter(counter_id: int):
 
 def remember_counter(counter_id: int) -> None:
     """The counters this session works at: signing out frees them (and no other device's)."""
-    session["counters"] = sorted({*session.get("counters", []), counter_id})
+    known = session.get("counters", [])
+    if counter_id not in known:
+        session["counters"] = sorted({*known, counter_id})
 
 
 def _hold(counter: Counter) -> None:
     """A console acts only at a counter its clerk works at: one a colleague has taken over is
     refused (their calls would be recorded as this clerk's), a free one becomes this clerk's."""
-    if counter.staff_id is None:
+    if counter.staff_id in (None, g.staff.id):
         counter.staff_id = g.staff.id
-        remember_counter(counter.id)
-    elif counter.staff_id != g.staff.id:
+        remember_counter(counter.id)  # (also one held since an earlier session of this clerk)
+    else:
         name = counter.staff.display_name
         raise QueueError("counter_taken_over",
                          f"{name} ทำงานที่ช่องนี้แล้ว กด “รับช่องนี้ต่อ” หากจะทำงานที่ช่องนี้",

@@ -249,3 +249,16 @@ def test_a_console_opened_by_its_address_holds_a_free_counter_when_it_acts(clien
     client.post("/staff/sign-out", data={"csrf_token": csrf(client, "/staff/console/")})
     with app.app_context():
         assert counter("1").staff is None
+
+
+def test_a_counter_held_from_an_earlier_session_is_freed_by_this_ones_sign_out(client, app):
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    one = counter_id(app, "1")
+    client.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(client, "/staff/console/")})
+    later = app.test_client()  # the browser was closed; the clerk signs in again elsewhere
+    sign_in(later, "nok")
+    post(later, f"/staff/console/{one}/pause")
+    later.post("/staff/sign-out", data={"csrf_token": csrf(later, "/staff/console/")})
+    with app.app_context():
+        assert counter("1").staff is None
