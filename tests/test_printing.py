@@ -308,3 +308,11 @@ def test_the_qr_mask_scores_as_qrcode_scores_it_and_the_symbol_is_the_same():
         for mask in range(8):
             theirs.makeImpl(True, mask)
             assert lost_points(theirs.modules) == util.lost_point(theirs.modules), (data, mask)
+
+
+def test_a_number_stays_with_the_word_after_it():
+    """"...ภายในกำหนด 15" / "วัน)" on a ticket: the number is read with its unit."""
+    assert wrap_text("aaaa 15 days", len, 7) == ["aaaa", "15 days"]
+    assert wrap_text("aa 100 baht fee", len, 11) == ["aa 100 baht", "fee"]
+    # Too wide together, they part at their space, never inside the number.
+    assert wrap_text("12345 days", len, 6) == ["12345", "days"]

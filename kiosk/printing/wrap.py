@@ -40,6 +40,18 @@ def clusters(text: str) -> list[str]:
     return pieces
 
 
+def words(paragraph: str) -> list[str]:
+    """The paragraph's space-separated words, a number kept with the word after it: "15 วัน"
+    and "100 บาท" never break apart (a ticket read "...ภายในกำหนด 15" / "วัน)")."""
+    result: list[str] = []
+    for word in paragraph.split():
+        if result and result[-1][-1].isdigit():
+            result[-1] += " " + word
+        else:
+            result.append(word)
+    return result
+
+
 def wrap_text(text: str, measure: Callable[[str], float], max_width: float) -> list[str]:
     """Greedy lines no wider than max_width (unless one cluster alone is wider).
 
@@ -49,7 +61,9 @@ def wrap_text(text: str, measure: Callable[[str], float], max_width: float) -> l
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
-        for word in paragraph.split():
+        queue = words(paragraph)
+        while queue:
+            word = queue.pop(0)
             candidate = f"{line} {word}" if line else word
             if measure(candidate) <= max_width:
                 line = candidate
@@ -59,6 +73,9 @@ def wrap_text(text: str, measure: Callable[[str], float], max_width: float) -> l
                 line = ""
             if measure(word) <= max_width:
                 line = word
+                continue
+            if " " in word:  # a number and its word, too wide together: apart after all
+                queue[:0] = word.split()
                 continue
             for piece in clusters(word):
                 if line and measure(line + piece) > max_width:
