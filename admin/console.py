@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -33,9 +34,8 @@ from models import (
 )
 from models.audit import audit
 from models.base import UTCDateTime, begin_write, day_start, now_utc
-from models.calling import call_next, current_ticket
+from models.calling import NOW_SERVING, call_next, current_ticket
 from models.counter_actions import TICKET_ACTIONS, TicketByToken, finish, set_paused, transfer
-from models.queue import ACTIVE
 from models.refusals import NotAtCounter, UnknownTicket
 from models.sql import Prepared, Sql
 from models.staff import STAFF_ROLES
@@ -46,11 +46,12 @@ from web.office import current_office
 bp = Blueprint("console", __name__, url_prefix="/staff/console")
 
 
+@dataclass(frozen=True)
 class Done:
     """An action's news that is not a refusal: what happened, for the clerk to confirm."""
 
-    def __init__(self, message_th: str, message_en: str):
-        self.message_th, self.message_en = message_th, message_en
+    message_th: str
+    message_en: str
 
 
 def _counter(counter_id: int) -> Counter:
@@ -126,10 +127,7 @@ def choose():
         .order_by(Counter.sort_order)).all()
     mine = signed_in_staff().section_id
     counters = sorted(counters, key=lambda c: c.section_id != mine)
-    at_counters = dict(db.session.execute(
-        select(Ticket.counter_id, Ticket.number)
-        .where(Ticket.office_id == current_office().id,
-               Ticket.status.in_(ACTIVE))).all())
+    at_counters = dict(db.session.execute(NOW_SERVING, {"office_id": current_office().id}).all())
     return render_template("console/choose.html", counters=counters, at_counters=at_counters)
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import bindparam, select
 
 from kiosk.announce import call_speech
 from kiosk.events import latest_event_id, stream
-from models import Counter, QueueEvent, Ticket, TicketStatus, db
+from models import Counter, QueueEvent, db
 from models.base import day_start, now_utc
+from models.calling import NOW_SERVING
 from models.tickets import business_day
 from web.office import current_office
 from web.routing import id_header
@@ -27,15 +28,11 @@ LISTED_KINDS = (*CALL_KINDS, "transferred")
 
 # The board is drawn again on every call, for every board at once: Core SQL, built once.
 _COUNTERS = Counter.__table__
-_TICKETS = Ticket.__table__
 _EVENTS = QueueEvent.__table__
 BOARD_COUNTERS = (select(_COUNTERS.c.id, _COUNTERS.c.label, _COUNTERS.c.paused)
                   .where(_COUNTERS.c.office_id == bindparam("office_id"),
                          _COUNTERS.c.active.is_(True))
                   .order_by(_COUNTERS.c.sort_order))
-NOW_SERVING = (select(_TICKETS.c.counter_id, _TICKETS.c.number)
-               .where(_TICKETS.c.office_id == bindparam("office_id"),
-                      _TICKETS.c.status.in_((TicketStatus.CALLED, TicketStatus.SERVING))))
 # The latest calls of any day, newest first; board_state keeps today's. (With "today" in the
 # WHERE, a board before the day's eighth call walked the office's events back to the oldest:
 # 282 ms with 591,000 of them. This walk stops after LAST_CALLS_READ calls and transfers.)
@@ -64,13 +61,17 @@ def latest_call_of_each_ticket(calls) -> list:
     """The newest LAST_CALL_COUNT calls, newest first, one per ticket number: a recall or a call
     at the counter a ticket was transferred to replaces the ticket's earlier call, and a
     ticket transferred since its latest call is not listed until it is called again."""
-    latest: dict[str, object] = {}
-    for event in calls:
-        latest.setdefault(event.data["number"], event)
-        listed = [call for call in latest.values() if call.kind in CALL_KINDS]
-        if len(listed) == LAST_CALL_COUNT:
-            return listed
-    return [call for call in latest.values() if call.kind in CALL_KINDS]
+    seen: set[str] = set()
+    listed = []
+    for event in calls:  # newest first: a ticket's first event here is its latest
+        if event.data["number"] in seen:
+            continue
+        seen.add(event.data["number"])
+        if event.kind in CALL_KINDS:
+            listed.append(event)
+            if len(listed) == LAST_CALL_COUNT:
+                break
+    return listed
 
 
 def announcements(events: list) -> list[dict]:

@@ -45,6 +45,13 @@ SERVICES = Service.__table__
 COUNTERS = Counter.__table__
 
 
+# The ticket at each counter of an office (called or being served): the board's tiles and the
+# console's counter list.
+NOW_SERVING = (select(TICKETS.c.counter_id, TICKETS.c.number)
+               .where(TICKETS.c.office_id == bindparam("office_id"),
+                      TICKETS.c.status.in_(ACTIVE)))
+
+
 def current_ticket(session: Session, counter: Counter) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.counter_id == counter.id,
                                                Ticket.status.in_(ACTIVE)))
