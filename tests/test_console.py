@@ -262,3 +262,16 @@ def test_a_counter_held_from_an_earlier_session_is_freed_by_this_ones_sign_out(c
     later.post("/staff/sign-out", data={"csrf_token": csrf(later, "/staff/console/")})
     with app.app_context():
         assert counter("1").staff is None
+
+
+def test_the_panels_refresh_leaves_other_pages_messages_for_them(client, app):
+    """Reading flashed messages takes every category's away: the 5 s htmx refresh must not
+    read them, or a management page's "saved" would vanish unseen."""
+    add_staff(app, "nok")
+    sign_in(client, "nok")
+    one = counter_id(app, "1")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("ok", ("บันทึกแล้ว", "Saved"))]
+    client.get(f"/staff/console/{one}", headers={"HX-Request": "true"})
+    with client.session_transaction() as session:
+        assert session["_flashes"] == [("ok", ("บันทึกแล้ว", "Saved"))]

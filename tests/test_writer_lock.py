@@ -110,3 +110,59 @@ def test_a_writer_after_one_gave_up_holds_the_lock_alone(app, client, monkeypatc
             assert not can_take(path, within=0.2), "another process got in mid-write"
         finally:
             models.writer.give_back_writer_slot(slot)
+
+
+def test_signing_out_on_a_busy_database_still_signs_out_and_leaves_the_counter_held(
+        app, monkeypatch):
+    from tests.queue_helpers import counter
+    from tests.staff_helpers import add_staff, csrf, sign_in
+
+    add_staff(app, "nok")
+    client = app.test_client()
+    sign_in(client, "nok")
+    with app.app_context():
+        one = counter("1").id
+    client.post(f"/staff/console/{one}/open", data={"csrf_token": csrf(client, "/staff/console/")})
+    token = csrf(client, "/staff/console/")
+    monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 0.2)
+    descriptor = hold(lock_file_of(app))
+    try:
+        response = client.post("/staff/sign-out", data={"csrf_token": token})
+    finally:
+        os.close(descriptor)
+    assert response.status_code == 303
+    assert client.get("/staff/console/").status_code == 302  # signed out all the same
+    with app.app_context():
+        assert counter("1").staff.username == "nok"  # the next clerk takes it over
+
+
+def test_the_complaint_pages_on_a_busy_database_show_and_erase_later(app, monkeypatch):
+    from datetime import timedelta
+
+    from models import Complaint, ComplaintStatus, Role
+    from models.base import begin_write, now_utc
+    from models.complaint_handling import file_complaint
+    from tests.staff_helpers import add_staff, sign_in
+    from web.office import current_office
+
+    add_staff(app, "sup", Role.SUPERVISOR, "REV")
+    with app.app_context():
+        begin_write(db.session)
+        filed = file_complaint(db.session, current_office(), "service", "ช้า",
+                               contact="081", now=now_utc() - timedelta(days=200))
+        filed.status, filed.closed_at = ComplaintStatus.CLOSED, now_utc() - timedelta(days=100)
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, "sup")
+    monkeypatch.setattr(models.writer, "WRITER_WAIT_SECONDS", 0.2)
+    descriptor = hold(lock_file_of(app))
+    try:
+        busy = client.get("/staff/complaints/")
+    finally:
+        os.close(descriptor)
+    assert busy.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Complaint.contact)) == "081"
+    assert client.get("/staff/complaints/").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(Complaint.contact)) == ""
